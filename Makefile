@@ -1,0 +1,48 @@
+# The README's commands. Everything runs inside .venv, created on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Test jobs: pytest-xdist workers (2 on the course's 2-core machines).
+JOBS   ?= auto
+
+.PHONY: install demo test crosscheck lab playground bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# nnlib and autograder come from this repository only (--no-deps: nothing is fetched by name).
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## The main job.
+demo: install
+	$(BIN)/python -m nnlib.tour
+
+## Every test except the PyTorch cross-checks (see `make crosscheck`).
+test: install
+	$(BIN)/python -m pytest -n $(JOBS) -m "not crosscheck" tests
+
+## nnlib against PyTorch CPU; installs torch (CPU build) into .venv first.
+crosscheck: install
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pytest -m crosscheck tests
+
+## JupyterLab on the chapter notebooks.
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+## The Playground, served by Voila on localhost.
+playground: install
+	$(BIN)/voila notebooks/playground.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --VoilaExecutor.timeout=30
+
+## Benchmarks (print ratios; not tests).
+bench: install
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python bench/train_step.py
+
+clean:
+	rm -rf _work .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Release building and grading for the course, on top of nbgrader (CLI: ``python -m autograder``)."""

@@ -1,0 +1,1 @@
+"""nnlib: the course's reference implementation of neural networks in numpy."""

@@ -1,0 +1,173 @@
+"""The chapter notebooks, proven the way the grader will use them.
+
+For every chapter whose source notebook exists:
+- its structure follows the course's conventions (nbgrader metadata, one solution cell and
+  one read-only test cell with hidden tests per exercise of API.md, stored without outputs,
+  enough prose, a widget, nnlib imports only from earlier chapters);
+- the solved notebook runs top to bottom against the chapter's student nnlib, with no error
+  in any cell, every test cell passing, and at least five figures;
+- the blank notebook (solutions cleared by nbgrader) fails every test cell;
+- every mutation in ``tests/mutations/<chapter>.py`` (a realistic wrong answer) fails its
+  own exercise's test cell and leaves every other test cell passing;
+- ``nbgrader generate_assignment`` accepts the notebook and leaves no answer in the release.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import nbharness as h
+from autograder.course import CHAPTERS, EXERCISES, chapter_index, source_notebook
+
+pytestmark = pytest.mark.notebook
+
+CHAPTERS_PRESENT = h.present_chapters()
+MUTATION_CASES = [
+    pytest.param(chapter, exercise, mistake, id=f"{chapter}-{exercise}-{mistake}")
+    for chapter in CHAPTERS_PRESENT
+    for exercise, mistakes in h.load_mutations(chapter).items()
+    for mistake in mistakes
+]
+
+
+def _nnlib_function(name: str):
+    import nnlib.activations, nnlib.batchnorm, nnlib.batching, nnlib.dense, nnlib.dropout  # noqa: E401
+    import nnlib.early_stopping, nnlib.ewa, nnlib.gradcheck, nnlib.initializers, nnlib.losses  # noqa: E401
+    import nnlib.preprocessing, nnlib.regularization, nnlib.schedules, nnlib.tuning, nnlib.updates  # noqa: E401
+
+    for module in (nnlib.activations, nnlib.batchnorm, nnlib.batching, nnlib.dense, nnlib.dropout,
+                   nnlib.early_stopping, nnlib.ewa, nnlib.gradcheck, nnlib.initializers, nnlib.losses,
+                   nnlib.preprocessing, nnlib.regularization, nnlib.schedules, nnlib.tuning, nnlib.updates):
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise LookupError(f"nnlib has no function {name}")
+
+
+def _prose_words(nb) -> int:
+    words = 0
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]+>", " ", cell.source, flags=re.S)
+        words += len(re.findall(r"[A-Za-z][A-Za-z'’-]*", text))
+    return words
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_notebook_follows_the_course_conventions(chapter):
+    nb = h.load(chapter)
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    MetadataValidator().validate_nb(nb)  # raises on invalid nbgrader metadata
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not any(c.get("outputs") or c.get("execution_count") for c in code), "stored with outputs"
+    assert any(h.is_setup(c) and h.nbgrader_meta(c).get("locked") for c in code), "no read-only setup cell"
+
+    order = [c for c in nb.cells if h.is_solution(c) or h.is_test(c)]
+    solutions = [h.grade_id(c) for c in order if h.is_solution(c)]
+    assert sorted(solutions) == sorted(EXERCISES[chapter]), "solution cells must be exactly API.md's exercises"
+    for exercise in EXERCISES[chapter]:
+        position = next(i for i, c in enumerate(order) if h.is_solution(c) and h.grade_id(c) == exercise)
+        cell = order[position]
+        test = order[position + 1] if position + 1 < len(order) else None
+        assert test is not None and h.is_test(test) and h.grade_id(test) == f"test_{exercise}", \
+            f"solution {exercise} must be followed by its test cell test_{exercise}"
+        meta = h.nbgrader_meta(test)
+        assert meta.get("locked") and meta.get("points", 0) > 0, f"test_{exercise} must be read-only with points"
+        assert "### BEGIN HIDDEN TESTS" in test.source and "### END HIDDEN TESTS" in test.source
+        assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+        # Same name and signature as nnlib's counterpart.
+        tree = ast.parse(cell.source)
+        defs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == exercise]
+        assert defs, f"solution cell {exercise} must define {exercise}"
+        assert ast.get_docstring(defs[0]), f"{exercise} needs a docstring"
+        namespace: dict = {"np": __import__("numpy")}
+        exec(compile(cell.source, f"<solution {exercise}>", "exec"), namespace)
+        expected = inspect.signature(_nnlib_function(exercise))
+        got = inspect.signature(namespace[exercise])
+        assert [(p.name, p.default) for p in got.parameters.values()] == \
+            [(p.name, p.default) for p in expected.parameters.values()], f"{exercise}{got} differs from nnlib's {expected}"
+
+    # nnlib imports: only what earlier chapters taught.
+    forbidden = {name for c in CHAPTERS[chapter_index(chapter):] for name in EXERCISES[c]}
+    source = "\n".join(c.source for c in code if not c.source.lstrip().startswith(("%", "!")))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("nnlib"):
+            bad = forbidden & {alias.name for alias in node.names}
+            assert not bad, f"imports this or a later chapter's answer from nnlib: {sorted(bad)}"
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "nnlib":
+            assert node.attr not in forbidden, f"uses nnlib.{node.attr}, an answer of this or a later chapter"
+
+    assert "nnlib.widgets" in source, "each chapter has at least one nnlib.widgets control"
+    assert _prose_words(nb) >= 1500, f"only {_prose_words(nb)} words of prose"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_solved_notebook_runs_and_passes_every_test(chapter):
+    executed = h.execute(h.load(chapter), chapter, timeout=120)
+    errors = [(h.grade_id(c) or f"cell {i}", h.cell_failure(c)) for i, c in enumerate(executed.cells)
+              if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    assert not errors, f"cells raised: {errors}"
+    failed = {g: r.message for g, r in h.test_results(executed).items() if not r.passed}
+    assert not failed, f"test cells failed on the solved notebook: {failed}"
+    figures = sum(1 for c in executed.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type in ("display_data", "execute_result") and "image/png" in o.get("data", {}))
+    assert figures >= 5, f"only {figures} figures"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_blank_notebook_fails_every_test(chapter):
+    executed = h.execute(h.blank(h.graded_only(h.load(chapter))), chapter)
+    results = h.test_results(executed)
+    assert set(results) == {f"test_{e}" for e in EXERCISES[chapter]}
+    passed = [g for g, r in results.items() if r.passed]
+    assert not passed, f"test cells pass on the blank notebook: {passed}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_every_exercise_has_a_realistic_mutation(chapter):
+    mutations = h.load_mutations(chapter)
+    missing = [e for e in EXERCISES[chapter] if not mutations.get(e)]
+    assert not missing, f"exercises without a mutation in tests/mutations/{chapter}.py: {missing}"
+    unknown = set(mutations) - set(EXERCISES[chapter])
+    assert not unknown, f"mutations for unknown exercises: {unknown}"
+
+
+@pytest.mark.parametrize(("chapter", "exercise", "mistake"), MUTATION_CASES)
+def test_mutation_fails_only_its_own_test(chapter, exercise, mistake):
+    wrong = h.load_mutations(chapter)[exercise][mistake]
+    executed = h.execute(h.inject(h.graded_only(h.load(chapter)), exercise, wrong), chapter)
+    results = h.test_results(executed)
+    assert not results[f"test_{exercise}"].passed, f"the mistake {mistake!r} in {exercise} is not caught"
+    collateral = {g: r.message for g, r in results.items() if g != f"test_{exercise}" and not r.passed}
+    assert not collateral, f"a mistake in {exercise} also fails other test cells: {collateral}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_nbgrader_generates_the_student_version(chapter, tmp_path):
+    source = tmp_path / "source" / chapter
+    source.mkdir(parents=True)
+    nbformat.write(h.load(chapter), source / f"{chapter}.ipynb")
+    (tmp_path / "nbgrader_config.py").write_text(
+        "c = get_config()\nc.CourseDirectory.course_id = 'nncourse'\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "generate_assignment", chapter, "--force"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    released = (tmp_path / "release" / chapter / f"{chapter}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" not in released and "BEGIN SOLUTION" not in released
+    student = nbformat.reads(released, as_version=4)
+    for cell in student.cells:
+        if h.is_solution(cell):
+            assert "raise NotImplementedError" in cell.source
