@@ -1,1 +1,37 @@
-"""nnlib: the course's reference implementation of neural networks in numpy."""
+"""nnlib: the course's reference implementation of neural networks in numpy.
+
+One module per concept; every name listed in a module's ``__all__`` is re-exported here,
+so ``from nnlib import relu, Dense, Adam, fit`` works as well as
+``from nnlib.activations import relu``. Plots live in ``nnlib.viz`` and interactive
+controls in ``nnlib.widgets`` (imported on demand: they pull in matplotlib/ipywidgets).
+
+Chapter by chapter (the exercises; their answers sit between solution markers):
+
+- 01_feedforward: activations, dense_forward, initializers, standardize, losses
+- 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error
+- 03_optimizers: minibatches, ewa, the update rules, learning-rate schedules
+- 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
+- 05_batchnorm: batchnorm_forward, batchnorm_backward
+- 06_tuning: log_uniform, grid_search, random_search, diagnose
+"""
+
+from nnlib.activations import *  # noqa: F401,F403
+from nnlib.batching import *  # noqa: F401,F403
+from nnlib.batchnorm import *  # noqa: F401,F403
+from nnlib.datasets import *  # noqa: F401,F403
+from nnlib.dense import *  # noqa: F401,F403
+from nnlib.dropout import *  # noqa: F401,F403
+from nnlib.early_stopping import *  # noqa: F401,F403
+from nnlib.ewa import *  # noqa: F401,F403
+from nnlib.gradcheck import *  # noqa: F401,F403
+from nnlib.initializers import *  # noqa: F401,F403
+from nnlib.layers import *  # noqa: F401,F403
+from nnlib.losses import *  # noqa: F401,F403
+from nnlib.optimizers import *  # noqa: F401,F403
+from nnlib.preprocessing import *  # noqa: F401,F403
+from nnlib.regularization import *  # noqa: F401,F403
+from nnlib.schedules import *  # noqa: F401,F403
+from nnlib.sequential import *  # noqa: F401,F403
+from nnlib.training import *  # noqa: F401,F403
+from nnlib.tuning import *  # noqa: F401,F403
+from nnlib.updates import *  # noqa: F401,F403

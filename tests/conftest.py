@@ -1,0 +1,35 @@
+"""Shared pytest fixtures and the hypothesis profile of the test suite."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+# No deadline: the machine is shared, and timing is not what these tests check.
+# HYPOTHESIS_PROFILE=thorough runs many more examples.
+settings.register_profile("default", deadline=None, max_examples=50)
+settings.register_profile("thorough", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded random generator, fresh for each test."""
+    return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def strict_numerics():
+    """Make any warning, and any numpy overflow, division by zero or invalid operation, an error.
+
+    For tests of numerical stability: correct code must stay silent (nbgrader scores a test
+    cell 0 when anything reaches stderr). Underflow to 0 stays allowed: it is harmless.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise"):
+            yield
