@@ -1,0 +1,213 @@
+"""Optimizers: the update rules of ``nnlib.updates`` applied to a whole network, in place.
+
+Each optimizer has ``step(params, grads)``, where ``params`` and ``grads`` are dicts with the
+same keys (``model.parameters()`` and ``model.gradients()``). A step overwrites the arrays of
+``params`` in place, so the model sees the new weights at once; nothing else is modified.
+
+The state of a rule (momentum's velocity, Adam's two moments) is kept per key in
+``optimizer.state[key]``, allocated at the first step in the parameter's dtype and then
+reused, together with one scratch array per key: a step allocates no new arrays. That is
+the same math as ``nnlib.updates`` with ``out=`` arguments, and it matters for speed: fresh
+temporaries of a few MB each step cost page faults, up to twice the time of the step.
+
+The learning rate ``lr`` can be changed between steps (learning-rate schedules do that).
+Hyper-parameters are stored as python floats: a numpy float64 would upcast float32 weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["Optimizer", "SGD", "Momentum", "RMSprop", "Adam"]
+
+
+def _check_fraction(value: float, name: str) -> float:
+    """``value`` as a python float in [0, 1); ValueError otherwise."""
+    value = float(value)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+def _check_positive(value: float, name: str) -> float:
+    """``value`` as a python float > 0; ValueError otherwise."""
+    value = float(value)
+    if not value > 0.0 or not math.isfinite(value):
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+class Optimizer:
+    """Shared parts: the settable learning rate and the per-key state."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+
+    @property
+    def lr(self) -> float:
+        """Learning rate, a python float >= 0; may be changed between steps."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = float(value)
+        if not value >= 0.0 or not math.isfinite(value):
+            raise ValueError(f"lr must be a finite number >= 0, got {value}")
+        self._lr = value
+
+    def _slots(self, key: str, w: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """The state arrays of ``key`` (zeros like w, made at its first step) and a scratch array."""
+        slots = self.state.get(key)
+        if slots is None or slots["scratch"].shape != w.shape or slots["scratch"].dtype != w.dtype:
+            slots = {name: np.zeros_like(w) for name in names + ("scratch",)}
+            self.state[key] = slots
+        return slots
+
+    def _check_keys(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """KeyError unless params and grads have the same keys."""
+        if params.keys() != grads.keys():
+            raise KeyError(
+                f"{type(self).__name__}.step: params and grads must have the same keys; "
+                f"only in params: {sorted(params.keys() - grads.keys())}, "
+                f"only in grads: {sorted(grads.keys() - params.keys())}"
+            )
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update every ``params[key]`` in place using ``grads[key]``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define step")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``w -= lr * dw``."""
+
+    def __init__(self, lr: float = 0.01) -> None:
+        super().__init__(lr)
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """params, grads: dicts of arrays with the same keys and shapes; params updated in place."""
+        ### BEGIN SOLUTION 03_optimizers
+        self._check_keys(params, grads)
+        for key, w in params.items():
+            scratch = self._slots(key, w, ())["scratch"]
+            np.multiply(grads[key], self.lr, out=scratch)
+            w -= scratch
+        ### END SOLUTION 03_optimizers
+
+
+class Momentum(Optimizer):
+    """Gradient descent with momentum: ``v = beta v + (1 - beta) dw``, ``w -= lr v``.
+
+    beta: weight of the old velocity, in [0, 1); 0.9 averages about the last 10 gradients.
+    """
+
+    def __init__(self, lr: float = 0.01, beta: float = 0.9) -> None:
+        super().__init__(lr)
+        self.beta = _check_fraction(beta, "beta")
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """params, grads: dicts of arrays with the same keys and shapes; params updated in place."""
+        ### BEGIN SOLUTION 03_optimizers
+        self._check_keys(params, grads)
+        beta = self.beta
+        for key, w in params.items():
+            slots = self._slots(key, w, ("v",))
+            v, scratch = slots["v"], slots["scratch"]
+            v *= beta
+            np.multiply(grads[key], 1 - beta, out=scratch)
+            v += scratch  # v = beta v + (1 - beta) dw
+            np.multiply(v, self.lr, out=scratch)
+            w -= scratch
+        ### END SOLUTION 03_optimizers
+
+    def __repr__(self) -> str:
+        return f"Momentum(lr={self.lr}, beta={self.beta})"
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``s = beta s + (1 - beta) dw²``, ``w -= lr dw / (sqrt(s) + eps)``.
+
+    Each weight's step is divided by the root of its recent squared gradients, so steep
+    directions get small steps and flat ones large steps.
+    beta: weight of the old average, in [0, 1); eps: keeps the division finite.
+    """
+
+    def __init__(self, lr: float = 0.001, beta: float = 0.999, eps: float = 1e-8) -> None:
+        super().__init__(lr)
+        self.beta = _check_fraction(beta, "beta")
+        self.eps = _check_positive(eps, "eps")
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """params, grads: dicts of arrays with the same keys and shapes; params updated in place."""
+        ### BEGIN SOLUTION 03_optimizers
+        self._check_keys(params, grads)
+        beta = self.beta
+        for key, w in params.items():
+            dw = grads[key]
+            slots = self._slots(key, w, ("s",))
+            s, scratch = slots["s"], slots["scratch"]
+            np.multiply(dw, dw, out=scratch)
+            scratch *= 1 - beta
+            s *= beta
+            s += scratch  # s = beta s + (1 - beta) dw²
+            np.sqrt(s, out=scratch)
+            scratch += self.eps
+            np.divide(dw, scratch, out=scratch)
+            scratch *= self.lr
+            w -= scratch  # w -= lr dw / (sqrt(s) + eps)
+        ### END SOLUTION 03_optimizers
+
+    def __repr__(self) -> str:
+        return f"RMSprop(lr={self.lr}, beta={self.beta}, eps={self.eps})"
+
+
+class Adam(Optimizer):
+    """Adam: momentum and RMSprop together, with bias correction.
+
+    ``m = beta1 m + (1 - beta1) dw``, ``v = beta2 v + (1 - beta2) dw²``,
+    ``w -= lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - beta1**t)``,
+    ``v_hat = v / (1 - beta2**t)``; ``t`` counts the steps from 1 (``optimizer.t`` is the
+    number of steps taken so far).
+    """
+
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        super().__init__(lr)
+        self.beta1 = _check_fraction(beta1, "beta1")
+        self.beta2 = _check_fraction(beta2, "beta2")
+        self.eps = _check_positive(eps, "eps")
+        self.t = 0
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """params, grads: dicts of arrays with the same keys and shapes; params updated in place."""
+        ### BEGIN SOLUTION 03_optimizers
+        self._check_keys(params, grads)
+        self.t += 1
+        beta1, beta2 = self.beta1, self.beta2
+        correction1 = 1 - beta1**self.t  # python floats: float32 stays float32
+        correction2 = 1 - beta2**self.t
+        for key, w in params.items():
+            dw = grads[key]
+            slots = self._slots(key, w, ("m", "v"))
+            m, v, scratch = slots["m"], slots["v"], slots["scratch"]
+            m *= beta1
+            np.multiply(dw, 1 - beta1, out=scratch)
+            m += scratch  # m = beta1 m + (1 - beta1) dw
+            v *= beta2
+            np.multiply(dw, dw, out=scratch)
+            scratch *= 1 - beta2
+            v += scratch  # v = beta2 v + (1 - beta2) dw²
+            np.divide(v, correction2, out=scratch)
+            np.sqrt(scratch, out=scratch)
+            scratch += self.eps  # sqrt(v_hat) + eps
+            np.divide(m, scratch, out=scratch)
+            scratch *= self.lr / correction1  # lr * m_hat / (sqrt(v_hat) + eps)
+            w -= scratch
+        ### END SOLUTION 03_optimizers
+
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr}, beta1={self.beta1}, beta2={self.beta2}, eps={self.eps})"
