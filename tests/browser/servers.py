@@ -1,0 +1,124 @@
+"""Start and stop a Voilà server for the browser tests, and the Chromium settings they use.
+
+Measured on this kind of machine (see the project's widget-testing notes):
+- Voilà runs the notebook while it streams the page; its cell timeout is infinite by default
+  and about 1-4 % of runs stall on a kernel reply that already arrived, so we always pass
+  ``--VoilaExecutor.timeout`` (the stall then costs that many seconds, not a hang).
+- Every GET of ``/`` starts a kernel, so readiness is checked on ``/favicon.ico``.
+- Kernels run in their own process session: stopping the server's process group does not
+  reach them, so ``stop`` records the server's children first and kills survivors by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[2]
+VOILA = Path(sys.executable).with_name("voila")
+
+# Debian's chromium, quiet and offline: tests cannot download Playwright's own browsers here.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class VoilaServer:
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+    children: set[int] = field(default_factory=set)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def remember_children(self) -> None:
+        """Note the PIDs of the server's descendants (its kernels), to kill leftovers later."""
+        try:
+            self.children |= {p.pid for p in psutil.Process(self.process.pid).children(True)}
+        except psutil.NoSuchProcess:
+            pass
+
+    def stop(self) -> None:
+        self.remember_children()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # the server shuts its kernels down
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        for pid in self.children:
+            try:
+                psutil.Process(pid).kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+def start_voila(notebook: Path, workdir: Path, cell_timeout: int = 30,
+                ready_timeout: float = 60) -> VoilaServer:
+    """Serve ``notebook`` with Voilà on 127.0.0.1 and a free port; wait until it listens."""
+    port = free_port()
+    for name in ("runtime", "config", "ipython"):
+        (workdir / name).mkdir(parents=True, exist_ok=True)
+    env = {**os.environ,
+           "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(workdir / "config"),
+           "IPYTHONDIR": str(workdir / "ipython"),
+           # nnlib from this checkout, even if it is not installed in the environment
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    log_path = workdir / "voila.log"
+    command = [str(VOILA), str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=True",
+               f"--VoilaExecutor.timeout={cell_timeout}"]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=notebook.parent, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = VoilaServer(process, port, log_path)
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        if process.poll() is not None:
+            server.stop()
+            raise RuntimeError(f"voila exited with code {process.returncode}:\n{server.log()}")
+        if _listening(f"{server.url}favicon.ico"):
+            return server
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"voila not ready after {ready_timeout} s:\n{server.log()}")
+        time.sleep(0.2)
+
+
+def _listening(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer (e.g. 302 then 403) means the server is up
+    except OSError:
+        return False
+    return True
