@@ -37,6 +37,7 @@ lab: install
 
 ## The Playground, served by Voila on localhost.
 playground: install
+	@echo "The Playground: http://127.0.0.1:8866/ (Ctrl+C stops it)"
 	$(BIN)/voila notebooks/playground.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --VoilaExecutor.timeout=30
 
 ## Benchmarks (print ratios; not tests).
