@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Test jobs: pytest-xdist workers (2 on the course's 2-core machines).
 JOBS   ?= auto
+# Commands the tools start by name (jupyter, voila, alembic for nbgrader) come from .venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test crosscheck lab playground bench clean
 
