@@ -24,16 +24,14 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     """
     ### BEGIN SOLUTION 02_backprop
     grad = np.zeros(x.shape, dtype=np.float64)
-    flat_x = x.reshape(-1)  # a view: writing to it writes to x
-    flat_grad = grad.reshape(-1)
-    for i in range(flat_x.size):
-        original = flat_x[i]
-        flat_x[i] = original + eps
+    for index in np.ndindex(x.shape):  # works for views too: we write into x itself
+        original = x[index]
+        x[index] = original + eps
         f_plus = f()
-        flat_x[i] = original - eps
+        x[index] = original - eps
         f_minus = f()
-        flat_x[i] = original
-        flat_grad[i] = (f_plus - f_minus) / (2 * eps)
+        x[index] = original
+        grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
     ### END SOLUTION 02_backprop
 

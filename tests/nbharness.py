@@ -115,6 +115,9 @@ def execute(nb: NotebookNode, chapter: str, timeout: int = 120) -> NotebookNode:
     env["PYTHONPATH"] = os.pathsep.join([student_nnlib_root(chapter), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.pop("MPLBACKEND", None)  # the kernel's inline backend turns figures into outputs
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    # One BLAS thread per kernel: test workers already use every core, and threads that
+    # fight over them make mid-sized matrix products many times slower.
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     client = NotebookClient(
         out,
         timeout=timeout,

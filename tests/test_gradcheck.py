@@ -87,3 +87,11 @@ def test_relative_error_is_symmetric_and_scale_free(rng):
 def test_relative_error_returns_a_python_float(rng):
     assert type(relative_error(rng.normal(size=3), rng.normal(size=3))) is float
     assert type(relative_error(np.zeros(2, np.float32), np.zeros(2, np.float32))) is float
+
+
+def test_numerical_gradient_works_on_a_non_contiguous_view():
+    base = np.arange(6.0).reshape(2, 3)
+    x = base.T  # a view whose reshape(-1) would be a copy
+    grad = numerical_gradient(lambda: float(np.sum(x**2)), x)
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-6)
+    np.testing.assert_array_equal(base, np.arange(6.0).reshape(2, 3))
