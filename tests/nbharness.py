@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import queue
+import time
+
 import nbformat
+from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
@@ -104,13 +108,8 @@ def student_nnlib_root(chapter: str) -> str:
     return str(root)
 
 
-def execute(nb: NotebookNode, chapter: str, timeout: int = 120) -> NotebookNode:
-    """Run ``nb`` top to bottom in a new kernel with the student nnlib of ``chapter``.
-
-    Errors do not stop the run (as in nbgrader's autograde); returns the executed copy.
-    The working directory is the chapter's notebook folder.
-    """
-    out = copy.deepcopy(nb)
+def _kernel_env(chapter: str) -> dict[str, str]:
+    """The kernel's environment: the student nnlib of ``chapter`` first on the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([student_nnlib_root(chapter), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.pop("MPLBACKEND", None)  # the kernel's inline backend turns figures into outputs
@@ -118,6 +117,16 @@ def execute(nb: NotebookNode, chapter: str, timeout: int = 120) -> NotebookNode:
     # One BLAS thread per kernel: test workers already use every core, and threads that
     # fight over them make mid-sized matrix products many times slower.
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def execute(nb: NotebookNode, chapter: str, timeout: int = 120) -> NotebookNode:
+    """Run ``nb`` top to bottom in a new kernel with the student nnlib of ``chapter``.
+
+    Errors do not stop the run (as in nbgrader's autograde); returns the executed copy.
+    The working directory is the chapter's notebook folder.
+    """
+    out = copy.deepcopy(nb)
     client = NotebookClient(
         out,
         timeout=timeout,
@@ -125,8 +134,64 @@ def execute(nb: NotebookNode, chapter: str, timeout: int = 120) -> NotebookNode:
         allow_errors=True,
         resources={"metadata": {"path": str(source_notebook(chapter).parent)}},
     )
-    client.execute(env=env)
+    client.execute(env=_kernel_env(chapter))
     return out
+
+
+class KernelSession:
+    """One kernel kept alive across many short runs of a chapter's graded cells.
+
+    Starting a kernel and importing the setup cell's libraries costs seconds; the graded
+    cells of a chapter run in about one. ``run(nb)`` clears the namespace (``%reset -f``)
+    and executes every code cell of ``nb`` in order, recording stream and error outputs
+    as nbclient would, so each run starts from the same clean state as a new kernel
+    (modules stay imported; the mutations are ordinary wrong answers, not monkeypatches).
+    """
+
+    def __init__(self, chapter: str, timeout: float = 120):
+        self.timeout = timeout
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(env=_kernel_env(chapter), cwd=str(source_notebook(chapter).parent))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=timeout)
+
+    def _run_source(self, source: str) -> list[NotebookNode]:
+        msg_id = self.kc.execute(source, store_history=True, allow_stdin=False)
+        outputs: list[NotebookNode] = []
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                self.km.interrupt_kernel()
+                outputs.append(nbformat.v4.new_output(
+                    "error", ename="CellTimeoutError", evalue=f"cell ran over {self.timeout} s", traceback=[]))
+                deadline = time.monotonic() + 10  # collect what the interrupt produces
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                outputs.append(nbformat.v4.new_output("stream", name=content["name"], text=content["text"]))
+            elif kind == "error":
+                outputs.append(nbformat.v4.new_output(
+                    "error", ename=content["ename"], evalue=content["evalue"], traceback=content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                return outputs
+
+    def run(self, nb: NotebookNode) -> NotebookNode:
+        """Execute ``nb``'s code cells in a cleared namespace; returns the executed copy."""
+        self._run_source("%reset -f\nimport warnings\ngetattr(warnings, '_filters_mutated', lambda: None)()")
+        out = copy.deepcopy(nb)
+        for cell in out.cells:
+            if cell.cell_type == "code":
+                cell.outputs = self._run_source(cell.source)
+        return out
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
 
 
 def cell_failure(cell: NotebookNode) -> str:
@@ -165,7 +230,7 @@ def exercises(chapter: str) -> tuple[str, ...]:
 
 
 __all__ = [
-    "CellResult", "present_chapters", "load", "graded_only", "inject", "blank", "execute",
+    "CellResult", "KernelSession", "present_chapters", "load", "graded_only", "inject", "blank", "execute",
     "test_results", "cell_failure", "load_mutations", "exercises", "is_solution", "is_test",
     "is_setup", "grade_id", "nbgrader_meta", "student_nnlib_root",
 ]

@@ -137,10 +137,25 @@ def test_every_exercise_has_a_realistic_mutation(chapter):
     assert not unknown, f"mutations for unknown exercises: {unknown}"
 
 
+@pytest.fixture(scope="session")
+def kernels():
+    """One kernel per chapter (per test worker), shared by that chapter's mutation runs."""
+    sessions: dict[str, h.KernelSession] = {}
+
+    def session_for(chapter: str) -> h.KernelSession:
+        if chapter not in sessions:
+            sessions[chapter] = h.KernelSession(chapter)
+        return sessions[chapter]
+
+    yield session_for
+    for session in sessions.values():
+        session.close()
+
+
 @pytest.mark.parametrize(("chapter", "exercise", "mistake"), MUTATION_CASES)
-def test_mutation_fails_only_its_own_test(chapter, exercise, mistake):
+def test_mutation_fails_only_its_own_test(chapter, exercise, mistake, kernels):
     wrong = h.load_mutations(chapter)[exercise][mistake]
-    executed = h.execute(h.inject(h.graded_only(h.load(chapter)), exercise, wrong), chapter)
+    executed = kernels(chapter).run(h.inject(h.graded_only(h.load(chapter)), exercise, wrong))
     results = h.test_results(executed)
     assert not results[f"test_{exercise}"].passed, f"the mistake {mistake!r} in {exercise} is not caught"
     collateral = {g: r.message for g, r in results.items() if g != f"test_{exercise}" and not r.passed}
