@@ -1,0 +1,226 @@
+"""Realistic wrong answers for chapter 5 (batch normalization): solution cells.
+
+``MUTATIONS[exercise][mistake]`` is the source of a wrong solution cell. Each must fail its own
+exercise's test cell and leave the other test cell passing (tests/test_notebooks.py). The
+wrong forward passes keep the notebook solution's cache format ``(x_hat, inv_std, gamma)``,
+because the test of batchnorm_backward builds its cache with the student's forward; that
+test runs in training mode on large batches, so none of these forward mistakes leaks into it.
+"""
+
+_FORWARD_SIGNATURE = (
+    "def batchnorm_forward(x, gamma, beta, running_mean, running_var, training=True, momentum=0.9, eps=1e-5):\n"
+    '    """Batch normalization forward pass."""\n'
+)
+
+
+def _forward(body: str) -> str:
+    return "import numpy as np\n\n\n" + _FORWARD_SIGNATURE + body
+
+
+def _backward(body: str) -> str:
+    return (
+        "import numpy as np\n\n\n"
+        "def batchnorm_backward(dout, cache):\n"
+        '    """Batch normalization backward pass."""\n'
+        "    x_hat, inv_std, gamma = cache\n"
+        "    m = dout.shape[0]\n" + body
+    )
+
+
+_UPDATE_IN_PLACE = """\
+        running_mean *= momentum
+        running_mean += (1 - momentum) * mean
+        running_var *= momentum
+        running_var += (1 - momentum) * var
+"""
+
+_NORMALISE = """\
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+"""
+
+FORWARD_MUTATIONS = {
+    # The classic: the training path is used at test time too (batch statistics).
+    "batch_statistics_at_test_time": _forward(
+        """\
+    mean = x.mean(axis=0)
+    var = x.var(axis=0)
+    if training:
+""" + _UPDATE_IN_PLACE + _NORMALISE
+    ),
+    # np.var(..., ddof=1): the unbiased (sample) variance.
+    "unbiased_variance": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0, ddof=1)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+    # PyTorch's convention read into ours: momentum weighs the NEW value.
+    "momentum_convention_swapped": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+        running_mean *= 1 - momentum
+        running_mean += momentum * mean
+        running_var *= 1 - momentum
+        running_var += momentum * var
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+    # Rebinding the local names: the caller's arrays never change.
+    "running_stats_not_in_place": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+        running_mean = momentum * running_mean + (1 - momentum) * mean
+        running_var = momentum * running_var + (1 - momentum) * var
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+    # (x - mean) / (std + eps) instead of (x - mean) / sqrt(var + eps).
+    "eps_outside_the_square_root": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / (np.sqrt(var) + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+"""
+    ),
+    # No eps at all: a constant feature (or a batch of one) divides 0 by 0.
+    "no_eps": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+"""
+    ),
+    # Normalises but forgets the learned scale and shift.
+    "forgets_gamma_and_beta": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return x_hat, (x_hat, inv_std, gamma)
+"""
+    ),
+    # Test mode uses the running statistics but also keeps updating them.
+    "updates_running_stats_at_test_time": _forward(
+        """\
+    batch_mean, batch_var = x.mean(axis=0), x.var(axis=0)
+    running_mean *= momentum
+    running_mean += (1 - momentum) * batch_mean
+    running_var *= momentum
+    running_var += (1 - momentum) * batch_var
+    if training:
+        mean, var = batch_mean, batch_var
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+    # Keeps a running standard deviation in running_var.
+    "running_std_instead_of_variance": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+        running_mean *= momentum
+        running_mean += (1 - momentum) * mean
+        running_var *= momentum
+        running_var += (1 - momentum) * np.sqrt(var)
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+}
+
+BACKWARD_MUTATIONS = {
+    # The mean and the variance treated as constants: the test-time gradient.
+    "mean_and_variance_treated_as_constants": _backward(
+        """\
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx = dout * gamma * inv_std
+    return dx, dgamma, dbeta
+"""
+    ),
+    # dgamma and dbeta swapped.
+    "dgamma_and_dbeta_swapped": _backward(
+        """\
+    dgamma = dout.sum(axis=0)
+    dbeta = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Means over the batch instead of sums for the parameters.
+    "means_instead_of_sums": _backward(
+        """\
+    dbeta = dout.mean(axis=0)
+    dgamma = (dout * x_hat).mean(axis=0)
+    dx_hat = dout * gamma
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Only the path through the mean: the variance treated as a constant.
+    "variance_treated_as_constant": _backward(
+        """\
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = inv_std * (dx_hat - dx_hat.mean(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Forgets that out = gamma * x_hat + beta: dx_hat taken as dout.
+    "forgets_gamma_in_dx": _backward(
+        """\
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Drops the 1/m of the mean and of the variance.
+    "missing_one_over_m": _backward(
+        """\
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dx_hat = dout * gamma
+    dx = inv_std * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+}
+
+MUTATIONS = {
+    "batchnorm_forward": FORWARD_MUTATIONS,
+    "batchnorm_backward": BACKWARD_MUTATIONS,
+}
