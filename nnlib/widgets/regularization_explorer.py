@@ -1,0 +1,235 @@
+"""The regularization explorer of chapter 4: penalty, λ and dropout rate -> a live boundary.
+
+    from nnlib.widgets.regularization_explorer import RegularizationExplorer
+    RegularizationExplorer(X_train, y_train, X_dev, y_dev,
+                           l2_grad=l2_grad, l1_grad=l1_grad,
+                           dropout_forward=dropout_forward, dropout_backward=dropout_backward)
+
+Pick a penalty (none, L2 or L1), its strength λ and a dropout rate p: a small ReLU network
+(two hidden layers of 32 units by default) is trained from the same seed with those settings,
+and the explorer shows its decision boundary over the training points next to the training
+and dev loss per epoch. The status line gives the final losses and the dev accuracy.
+
+The regularization itself is done by the functions you pass, normally the ones you wrote in
+the chapter: ``l2_grad`` / ``l1_grad`` (the penalty's gradient, added to every weight
+matrix's gradient) and ``dropout_forward`` / ``dropout_backward`` (a dropout layer after each
+hidden ReLU). A function left as None (the default) is simply not available: choosing
+the setting that needs it shows a message in the status line instead of a figure. So does
+an error raised by one of your functions (for example ``NotImplementedError`` before you
+wrote it): the explorer never raises.
+
+Training is full-batch Adam on softmax cross-entropy, one step per epoch, as in the chapter;
+the losses in the plot are the data loss only (no penalty), measured without dropout.
+``train_regularized`` is that training function, usable on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from nnlib.activations import softmax
+from nnlib.layers import Dense, ReLU
+from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
+from nnlib.optimizers import Adam
+from nnlib.sequential import Sequential
+from nnlib.viz import plot_decision_boundary
+from nnlib.widgets._base import Explorer, dropdown, float_slider, int_slider, log_slider
+
+__all__ = ["RegularizationExplorer", "train_regularized", "PENALTIES"]
+
+PENALTIES = ("none", "L2", "L1")
+
+# The highest value shown on the loss axis: an over-fitting network's dev loss keeps
+# climbing, and an axis that followed it would flatten every other curve.
+_LOSS_AXIS_TOP = 2.0
+
+
+class _FunctionDropout:
+    """A dropout layer whose arithmetic is done by the two functions it is given.
+
+    dropout_forward(x, p, training, rng) -> (out, cache) and dropout_backward(dout, cache)
+    -> dx, with the signatures of chapter 4; p: drop probability; rng: source of the masks.
+    """
+
+    def __init__(self, p: float, rng: np.random.Generator, forward: Callable, backward: Callable) -> None:
+        self.p = p
+        self.rng = rng
+        self._forward = forward
+        self._backward = backward
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache: Any = None
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        """x: (m, n) activations. Returns out: (m, n)."""
+        out, self._cache = self._forward(x, self.p, training=training, rng=self.rng)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        """dout: (m, n). Returns dx: (m, n), through the last forward's mask."""
+        return self._backward(dout, self._cache)
+
+
+def _check_function(function: Callable | None, name: str, needed_for: str) -> Callable:
+    """``function`` itself, or a ValueError that says how to pass it."""
+    if function is None:
+        raise ValueError(f"{needed_for} needs your {name}: create the explorer with {name}={name}")
+    return function
+
+
+def train_regularized(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_dev: np.ndarray,
+    y_dev: np.ndarray,
+    *,
+    penalty: str = "none",
+    lam: float = 0.0,
+    p: float = 0.0,
+    l2_grad: Callable | None = None,
+    l1_grad: Callable | None = None,
+    dropout_forward: Callable | None = None,
+    dropout_backward: Callable | None = None,
+    hidden: Sequence[int] = (32, 32),
+    epochs: int = 300,
+    lr: float = 0.006,
+    seed: int = 0,
+) -> tuple[Sequential, dict[str, list[float]]]:
+    """Train a ReLU network with an optional weight penalty and dropout; full-batch Adam.
+
+    X_train: (m, 2) training points, y_train: (m,) labels in {0, 1}; X_dev, y_dev: the dev set.
+    penalty: "none", "L2" or "L1"; lam: its strength λ (the gradient ``grad(W, lam, m)`` of
+        the penalty is added to the gradient of every weight matrix W, m = len(X_train));
+    p: dropout rate (probability to drop a unit) after each hidden ReLU, 0 for no dropout;
+    l2_grad, l1_grad, dropout_forward, dropout_backward: the functions that do the
+        regularization (chapter 4's signatures); only those the settings use are needed;
+    hidden: widths of the hidden layers; epochs: full-batch steps; lr: Adam's learning rate;
+    seed: one seed for the initial weights and the dropout masks.
+
+    Returns (model, history): the trained Sequential (its ``predict`` gives logits (k, 2))
+    and {"loss": [...], "val_loss": [...]}, the data loss on the training and dev sets after
+    every epoch, measured with dropout off.
+    """
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}")
+    penalty_grad = None
+    if penalty != "none" and lam > 0:
+        if penalty == "L2":
+            penalty_grad = _check_function(l2_grad, "l2_grad", "the L2 penalty")
+        else:
+            penalty_grad = _check_function(l1_grad, "l1_grad", "the L1 penalty")
+    if p > 0:
+        _check_function(dropout_forward, "dropout_forward", "dropout")
+        _check_function(dropout_backward, "dropout_backward", "dropout")
+
+    rng = np.random.default_rng(seed)
+    layers: list[Any] = []
+    n_in = X_train.shape[1]
+    for width in hidden:
+        layers += [Dense(n_in, width, rng=rng), ReLU()]
+        if p > 0:
+            layers.append(_FunctionDropout(p, rng, dropout_forward, dropout_backward))
+        n_in = width
+    layers.append(Dense(n_in, 2, rng=rng))
+    model = Sequential(*layers)
+
+    optimizer = Adam(lr)
+    m = X_train.shape[0]
+    dense_layers = [layer for layer in model.layers if "W" in layer.params]
+    history: dict[str, list[float]] = {"loss": [], "val_loss": []}
+    for _ in range(epochs):
+        logits = model.forward(X_train, training=True)
+        model.backward(softmax_cross_entropy_backward(logits, y_train), input_grad=False)
+        if penalty_grad is not None:
+            for layer in dense_layers:
+                layer.grads["W"] += penalty_grad(layer.params["W"], lam, m)
+        optimizer.step(model.parameters(), model.gradients())
+        history["loss"].append(softmax_cross_entropy(model.predict(X_train), y_train))
+        history["val_loss"].append(softmax_cross_entropy(model.predict(X_dev), y_dev))
+    return model, history
+
+
+class RegularizationExplorer(Explorer):
+    """Controls for the penalty, λ, the dropout rate and the epochs; boundary and losses.
+
+    X_train: (m, 2), y_train: (m,) the training set the network learns from;
+    X_dev: (k, 2), y_dev: (k,) the dev set its generalisation is measured on;
+    l2_grad, l1_grad, dropout_forward, dropout_backward: your chapter-4 functions (None:
+        that setting is not available and says so in the status line);
+    hidden, lr, seed: the network, Adam's learning rate, the seed of every run;
+    penalty, lam, p, epochs: the starting values of the controls.
+
+    After each change the network is retrained from scratch (same seed), so two settings are
+    compared on equal terms. ``explorer.set(penalty="L2", lam=1.0, p=0.0)`` does it from code;
+    ``explorer.model`` and ``explorer.history`` hold the last run.
+    """
+
+    def __init__(
+        self,
+        X_train: np.ndarray,
+        y_train: np.ndarray,
+        X_dev: np.ndarray,
+        y_dev: np.ndarray,
+        l2_grad: Callable | None = None,
+        l1_grad: Callable | None = None,
+        dropout_forward: Callable | None = None,
+        dropout_backward: Callable | None = None,
+        *,
+        hidden: Sequence[int] = (32, 32),
+        lr: float = 0.006,
+        seed: int = 0,
+        penalty: str = "L2",
+        lam: float = 0.1,
+        p: float = 0.0,
+        epochs: int = 300,
+    ) -> None:
+        self.X_train, self.y_train = np.asarray(X_train), np.asarray(y_train)
+        self.X_dev, self.y_dev = np.asarray(X_dev), np.asarray(y_dev)
+        if self.X_train.ndim != 2 or self.X_train.shape[1] != 2:
+            raise ValueError(f"X_train must have shape (m, 2), got {self.X_train.shape}")
+        if self.X_dev.ndim != 2 or self.X_dev.shape[1] != 2:
+            raise ValueError(f"X_dev must have shape (k, 2), got {self.X_dev.shape}")
+        self.functions = {"l2_grad": l2_grad, "l1_grad": l1_grad,
+                          "dropout_forward": dropout_forward, "dropout_backward": dropout_backward}
+        self.hidden, self.lr, self.seed = tuple(hidden), lr, seed
+        self.model: Sequential | None = None
+        self.history: dict[str, list[float]] | None = None
+        controls = {
+            "penalty": dropdown("penalty", list(PENALTIES), penalty),
+            "lam": log_slider("λ (penalty strength)", lam, 1e-3, 10.0),
+            "p": float_slider("dropout rate p", p, 0.0, 0.8, 0.05),
+            "epochs": int_slider("epochs", epochs, 50, 1000, step=50),
+        }
+        super().__init__(controls, self._draw, figsize=(9, 3.6), name="regularization-explorer")
+
+    def _draw(self, values: dict[str, Any], fig: Figure) -> str:
+        """Train with ``values`` and draw the boundary and the loss curves into ``fig``."""
+        p = round(float(values["p"]), 4)  # the slider's 0.30000000000000004 is 0.3
+        model, history = train_regularized(
+            self.X_train, self.y_train, self.X_dev, self.y_dev,
+            penalty=values["penalty"], lam=float(values["lam"]), p=p,
+            hidden=self.hidden, epochs=int(values["epochs"]), lr=self.lr, seed=self.seed,
+            **self.functions,
+        )
+        self.model, self.history = model, history
+        boundary_ax, loss_ax = fig.subplots(1, 2)
+        plot_decision_boundary(lambda points: softmax(model.predict(points)), self.X_train,
+                               self.y_train, ax=boundary_ax, resolution=80, colorbar=False,
+                               title="Decision boundary (training points)")
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        loss_ax.plot(epochs, history["loss"], label="training loss")
+        loss_ax.plot(epochs, history["val_loss"], "--", label="dev loss")
+        top = max(history["loss"] + history["val_loss"])
+        loss_ax.set_ylim(0.0, min(top * 1.05, _LOSS_AXIS_TOP))
+        loss_ax.set(xlabel="epoch", ylabel="cross-entropy (no penalty)", title="Loss per epoch")
+        loss_ax.grid(True, alpha=0.3)
+        loss_ax.legend()
+
+        dev_accuracy = float(np.mean(model.predict(self.X_dev).argmax(axis=1) == self.y_dev))
+        unused = " (λ unused: no penalty)" if values["penalty"] == "none" else ""
+        return (f"train loss {history['loss'][-1]:.3f}, dev loss {history['val_loss'][-1]:.3f}, "
+                f"dev accuracy {dev_accuracy:.2f}{unused}")
