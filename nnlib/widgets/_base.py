@@ -93,6 +93,7 @@ __all__ = [
     "figure_png",
     "float_slider",
     "format_settings",
+    "set_controls",
     "format_value",
     "int_slider",
     "log_slider",
@@ -233,6 +234,20 @@ def format_settings(values: Mapping[str, Any]) -> str:
 DrawFunction = Callable[[dict[str, Any], Figure], "str | None"]
 
 
+def set_controls(owner: Any, values: dict[str, Any]) -> None:
+    """Set several of ``owner.controls`` while ``owner._holding`` is True, so its observers
+    can skip redrawing until every value is in place; KeyError names an unknown control."""
+    unknown = sorted(set(values) - set(owner.controls))
+    if unknown:
+        raise KeyError(f"no control named {unknown}; controls: {sorted(owner.controls)}")
+    owner._holding = True
+    try:
+        for key, value in values.items():
+            owner.controls[key].value = value
+    finally:
+        owner._holding = False
+
+
 class Explorer(widgets.VBox):
     """Controls + a figure redrawn on every change + a status line (see the module docstring)."""
 
@@ -278,15 +293,7 @@ class Explorer(widgets.VBox):
 
     def set(self, **values: Any) -> str:
         """Set several controls at once, redraw once (synchronously); return the status text."""
-        unknown = sorted(set(values) - set(self.controls))
-        if unknown:
-            raise KeyError(f"no control named {unknown}; controls: {sorted(self.controls)}")
-        self._holding = True
-        try:
-            for key, value in values.items():
-                self.controls[key].value = value
-        finally:
-            self._holding = False
+        set_controls(self, values)
         self.redraw()
         return self.status.value
 

@@ -58,6 +58,7 @@ from nnlib.widgets._base import (
     format_settings,
     int_slider,
     log_slider,
+    set_controls,
     show_png,
     tag,
     toggle,
@@ -378,16 +379,8 @@ class Playground(widgets.VBox):
 
     def set(self, **values: Any) -> str:
         """Set several controls at once, apply them once, redraw; return the settings text."""
-        unknown = sorted(set(values) - set(self.controls))
-        if unknown:
-            raise KeyError(f"no control named {unknown}; controls: {sorted(self.controls)}")
         before = self.values
-        self._holding = True
-        try:
-            for key, value in values.items():
-                self.controls[key].value = value
-        finally:
-            self._holding = False
+        set_controls(self, values)
         self._apply({key for key in values if self.controls[key].value != before[key]})
         return self.settings_label.value
 
