@@ -22,7 +22,7 @@ install: $(STAMP)
 
 ## The main job.
 demo: install
-	$(BIN)/python -m nnlib.tour
+	$(BIN)/python -m autograder demo
 
 ## Every test except the PyTorch cross-checks (see `make crosscheck`).
 test: install

@@ -1,0 +1,114 @@
+"""Command line: ``python -m autograder {release,grade,demo}`` (``--help`` on each)."""
+
+from __future__ import annotations
+
+# Before anything imports nbformat/jsonschema (see autograder._speedups).
+from autograder._speedups import block_slow_optional_imports
+
+block_slow_optional_imports()
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from autograder.course import CHAPTERS, NOTEBOOKS_DIR  # noqa: E402
+
+
+def _chapter(value: str) -> str:
+    if value not in CHAPTERS:
+        raise argparse.ArgumentTypeError(f"unknown chapter {value!r}; the chapters are {', '.join(CHAPTERS)}")
+    return value
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return number
+
+
+def _parser() -> argparse.ArgumentParser:
+    from autograder.demo import DEFAULT_OUT as DEMO_OUT
+    from autograder.grading import DEFAULT_OUT as GRADE_OUT, default_jobs
+    from autograder.release import DEFAULT_OUT as RELEASE_OUT
+
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Build student releases of the course's chapters and grade submissions, on nbgrader."))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    rel = commands.add_parser("release", help="build the student release of chapters", description=(
+        "For each chapter, write DIR/<chapter>/ with the student notebook (solutions and hidden tests "
+        "removed by nbgrader), a student build of nnlib without this and later chapters' answers, and assets/."))
+    rel.add_argument("chapters", nargs="*", type=_chapter, metavar="CHAPTER",
+                     help="chapters to release (default: every chapter with a source notebook)")
+    rel.add_argument("--out", type=Path, default=RELEASE_OUT, metavar="DIR",
+                     help="output folder (default: _work/release, git-ignored)")
+    rel.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                     help="folder of the chapters' source notebooks (default: notebooks/)")
+
+    grd = commands.add_parser("grade", help="grade submissions", description=(
+        "Grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb (a folder or a .zip of it) against the "
+        "student build of nnlib; write grades.csv, grades_detail.csv, feedback HTML and nbgrader's gradebook "
+        "to DIR. Exits 0 when grading ran, whatever the scores."))
+    grd.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    grd.add_argument("--chapter", action="append", type=_chapter, metavar="C",
+                     help="grade only this chapter (repeatable; default: every chapter found)")
+    grd.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                     help="parallel worker processes, one kernel each (default: the number of cores)")
+    grd.add_argument("--timeout", type=_positive, default=30.0, metavar="S",
+                     help="seconds a cell may run before it is interrupted (default: 30)")
+    grd.add_argument("--notebook-timeout", type=_positive, default=None, metavar="S",
+                     help="seconds a whole notebook may run (default: no limit)")
+    grd.add_argument("--out", type=Path, default=GRADE_OUT, metavar="DIR",
+                     help="output folder, an nbgrader course folder (default: _work/grading)")
+    grd.add_argument("--db", default=None, metavar="URL",
+                     help="gradebook database URL (default: sqlite:///DIR/gradebook.db)")
+    grd.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    grd.add_argument("--figures", action="store_true",
+                     help="draw the notebooks' figures into the feedback (slower; default: figures show as text)")
+    grd.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    dem = commands.add_parser("demo", help="release, grade three sample students, print the table")
+    dem.add_argument("--out", type=Path, default=DEMO_OUT, metavar="DIR", help="output folder (default: _work/demo)")
+    dem.add_argument("--jobs", type=int, default=None, metavar="N")
+    dem.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from autograder.grading import GradingError, grade, summary_table
+    from autograder.release import ReleaseError, present_chapters, release
+    from autograder.strip import MarkerError
+
+    try:
+        if args.command == "release":
+            chapters = args.chapters or present_chapters(args.source)
+            if not chapters:
+                print(f"no chapter notebooks in {args.source}", file=sys.stderr)
+                return 2
+            for chapter, folder in release(chapters, args.out, args.source).items():
+                print(f"{chapter}: {folder}")
+            return 0
+        if args.command == "grade":
+            if args.jobs < 1:
+                print("--jobs must be at least 1", file=sys.stderr)
+                return 2
+            run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
+                        args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout,
+                        figures=args.figures)
+            print(summary_table(run))
+            print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
+            return 0
+        from autograder.demo import demo
+
+        return demo(args.out, args.source, args.jobs)
+    except (GradingError, ReleaseError, MarkerError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

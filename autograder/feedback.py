@@ -1,0 +1,143 @@
+"""Feedback HTML for one graded notebook, with nothing of the hidden tests in it.
+
+The page is nbgrader's feedback page (its ``feedback`` template, as ``nbgrader
+generate_feedback`` renders it: total score, a table of test cells with their points, the
+notebook). nbgrader's own feedback shows the hidden tests verbatim, prints their lines in
+the tracebacks of failed asserts, and ships the instructor's .py files next to the page.
+Here, before rendering:
+
+- each test cell shows only what the student's release showed (hidden region removed);
+- an error in a test cell shows its exception and message (``AssertionError: relu is
+  wrong for negative inputs``), not the traceback, whose frames quote hidden lines;
+- any output line that quotes a hidden-test line (however the student's code got hold of
+  it) is replaced by a placeholder;
+- widgets' state is dropped (it needs a live kernel).
+
+Only the HTML file is written; no other file goes to the feedback folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+from autograder.release import Assignment
+
+__all__ = ["render_feedback", "render_problem_page", "scrub_text", "HIDDEN_PLACEHOLDER"]
+
+HIDDEN_PLACEHOLDER = "[line of a hidden test removed]"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@lru_cache(maxsize=1)
+def _exporter():
+    """nbgrader's feedback exporter, configured as GenerateFeedback does (built once per process)."""
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from traitlets.config import Config
+
+    base = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+    cfg = Config()
+    cfg.HTMLExporter.template_name = "feedback"
+    cfg.HTMLExporter.extra_template_basedirs = [str(base / "templates")]
+    cfg.HTMLExporter.extra_template_paths = [str(base / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+    cfg.Exporter.default_preprocessors = []
+    exporter = HTMLExporter(config=cfg)
+    exporter.register_preprocessor(CSSHTMLHeaderPreprocessor(config=cfg), enabled=True)
+    return exporter
+
+
+def warm_up() -> None:
+    """Build the exporter and load its templates now (before worker processes are forked)."""
+    from nbformat.v4 import new_notebook
+
+    _exporter().from_notebook_node(new_notebook(), resources={
+        "nbgrader": {"notebook": "warm-up", "score": 0, "max_score": 0, "late_penalty": 0}})
+
+
+def scrub_text(text: str, hidden: frozenset[str]) -> str:
+    """``text`` with every line that quotes a hidden-test line replaced by a placeholder."""
+    if not hidden or not text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        plain = _ANSI.sub("", line)
+        if any(secret in plain for secret in hidden):
+            lines[i] = HIDDEN_PLACEHOLDER
+    return "\n".join(lines)
+
+
+def _scrub_output(output: NotebookNode, hidden: frozenset[str]) -> None:
+    if output.output_type == "stream":
+        output.text = scrub_text(output.text, hidden)
+    elif output.output_type == "error":
+        output.ename = scrub_text(str(output.ename), hidden)
+        output.evalue = scrub_text(str(output.evalue), hidden)
+        output.traceback = [scrub_text(line, hidden) for line in output.traceback]
+    elif output.output_type in ("display_data", "execute_result"):
+        data = output.get("data", {})
+        data.pop(_WIDGET_VIEW, None)
+        for mime, value in list(data.items()):
+            if mime.startswith("text/") or mime.endswith("json"):
+                if isinstance(value, list):
+                    value = "".join(value)
+                if isinstance(value, str):
+                    data[mime] = scrub_text(value, hidden)
+
+
+def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict[str, float | None],
+                    notes: list[str]) -> str:
+    """The feedback page of an executed, scored notebook (``scores``: grade_id -> points)."""
+    nb = copy.deepcopy(executed)
+    nb.metadata.pop("widgets", None)
+    hidden = assignment.hidden_lines
+    released = {}
+    for cell in assignment.release_cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id"):
+            source = cell["source"]
+            released[meta["grade_id"]] = "".join(source) if isinstance(source, list) else source
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta and meta.get("grade_id") in released and meta.get("locked"):
+            # What the student was shown: the test without its hidden region.
+            cell.source = released[meta["grade_id"]]
+        if cell.cell_type != "code":
+            continue
+        is_test = bool(meta and meta.get("grade"))
+        for output in cell.outputs:
+            if output.output_type == "error" and is_test:
+                output.traceback = [f"{output.ename}: {output.evalue}".rstrip(": ")]
+            _scrub_output(output, hidden)
+        if meta and meta.get("grade"):
+            meta["score"] = scores.get(meta["grade_id"])
+            meta["points"] = assignment.points.get(meta["grade_id"], meta.get("points", 0))
+        if meta and meta.get("solution"):
+            meta["comment"] = None
+    if notes:
+        from nbformat.v4 import new_markdown_cell
+
+        text = "**Grading notes**\n\n" + "\n".join(f"- {html.escape(note)}" for note in notes)
+        nb.cells.insert(0, new_markdown_cell(text))
+    total = sum(s for s in scores.values() if s is not None)
+    resources = {"nbgrader": {"notebook": assignment.notebook, "score": total,
+                              "max_score": assignment.max_score, "late_penalty": 0}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body
+
+
+def render_problem_page(chapter: str, student: str, status: str, detail: str, max_score: float) -> str:
+    """A short page for a submission that could not be executed at all."""
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{chapter}</title></head><body>\n"
+        "<h2>{chapter} (Score: 0 / {max_score:g})</h2>\n<p>Submission of <b>{student}</b>: {status}.</p>\n"
+        "<p>{detail}</p>\n</body></html>\n"
+    ).format(chapter=html.escape(chapter), student=html.escape(student), status=html.escape(status),
+             detail=html.escape(detail), max_score=max_score)

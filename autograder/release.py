@@ -1,0 +1,271 @@
+"""Student releases, built by nbgrader, plus the student build of nnlib.
+
+A chapter's release folder holds what a student downloads::
+
+    <chapter>/<chapter>.ipynb   the student notebook (nbgrader generate_assignment: solutions
+                                and hidden tests removed, cells locked, checksums added)
+    <chapter>/nnlib/            nnlib without the answers of this and every later chapter
+    <chapter>/assets/           the data nnlib loads (nnlib looks next to its own folder)
+
+``CourseFolder`` is an nbgrader course folder (``nbgrader_config.py``, ``source/``,
+``release/``, the gradebook). ``generate`` runs nbgrader's GenerateAssignment on a copy of
+the chapter's source notebook, completes the release folder, and returns an ``Assignment``:
+what grading needs to restore a submission's locked cells (the gradebook's copies, hidden
+tests included) and to keep hidden tests out of feedback.
+
+``release(chapters, out)`` builds release folders in a throw-away course and copies them to
+``out/<chapter>/``: the command ``python -m autograder release``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from autograder._speedups import alembic_head_in_process
+from autograder.course import CHAPTERS, NNLIB_DIR, NOTEBOOKS_DIR, REPO_ROOT, chapter_index
+from autograder.strip import build_student_nnlib, strip_source
+
+__all__ = [
+    "ASSETS_DIR", "COURSE_ID", "HIDDEN_BEGIN", "HIDDEN_END", "Assignment", "CourseFolder",
+    "ReleaseError", "present_chapters", "release", "hidden_test_lines",
+]
+
+ASSETS_DIR = REPO_ROOT / "assets"
+DEFAULT_OUT = REPO_ROOT / "_work" / "release"
+COURSE_ID = "nncourse"
+HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
+HIDDEN_END = "END HIDDEN TESTS"
+# Files of a chapter's source folder or of assets/ that never go into a release.
+_NEVER_SHIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not build a chapter's student version (the message says why)."""
+
+
+def present_chapters(source_dir: Path = NOTEBOOKS_DIR) -> list[str]:
+    """The chapters whose source notebook exists in ``source_dir``, in course order."""
+    return [c for c in CHAPTERS if (Path(source_dir) / c / f"{c}.ipynb").is_file()]
+
+
+def _nbgrader(cell: dict) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def hidden_test_lines(source: str) -> list[str]:
+    """The lines between ``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` of a cell (markers included)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if HIDDEN_BEGIN in line:
+            inside = True
+        if inside:
+            lines.append(line)
+        if HIDDEN_END in line:
+            inside = False
+    return lines
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One chapter as nbgrader knows it, in a form worker processes can receive.
+
+    release_json: the student notebook, as released (checksums of the student version).
+    gradebook_sources: grade_id -> the source nbgrader keeps in its gradebook for that cell
+        (for test cells, hidden tests included); locked cells are restored from these.
+    runtime: the release folder (student nnlib, assets) that grading kernels import from.
+    """
+
+    chapter: str
+    release_json: str
+    gradebook_sources: dict[str, str]
+    runtime: str
+    notebook: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not self.notebook:
+            object.__setattr__(self, "notebook", self.chapter)
+
+    @cached_property
+    def release_cells(self) -> list[dict]:
+        return json.loads(self.release_json)["cells"]
+
+    @cached_property
+    def test_ids(self) -> list[str]:
+        """grade_ids of the autograded test cells, in notebook order."""
+        return [m["grade_id"] for c in self.release_cells
+                if (m := _nbgrader(c)).get("grade") and not m.get("solution") and c["cell_type"] == "code"]
+
+    @cached_property
+    def points(self) -> dict[str, float]:
+        """grade_id -> points, for every grade cell."""
+        return {m["grade_id"]: float(m.get("points", 0)) for c in self.release_cells if (m := _nbgrader(c)).get("grade")}
+
+    @property
+    def max_score(self) -> float:
+        return sum(self.points.values())
+
+    @cached_property
+    def hidden_lines(self) -> frozenset[str]:
+        """Stripped lines of the hidden tests that appear nowhere in the student notebook.
+
+        Feedback must not contain any of them; lines a student can read anyway (e.g. an
+        import that is also in the setup cell) and bare punctuation are left out.
+        """
+        visible = set()
+        for cell in self.release_cells:
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            visible.update(line.strip() for line in source.splitlines())
+        hidden = set()
+        for source in self.gradebook_sources.values():
+            for line in hidden_test_lines(source):
+                line = line.strip()
+                if (len(line) >= 6 and line not in visible) or HIDDEN_BEGIN in line or HIDDEN_END in line:
+                    hidden.add(line)
+        return frozenset(hidden)
+
+
+class CourseFolder:
+    """An nbgrader course folder at ``root``: source copies, releases and the gradebook.
+
+    db_url: any database URL nbgrader accepts; default ``sqlite:///<root>/gradebook.db``.
+    source_dir: where the chapter source notebooks live (``notebooks/`` of the repository).
+    """
+
+    def __init__(self, root: Path, db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR,
+                 nnlib_dir: Path = NNLIB_DIR, assets_dir: Path = ASSETS_DIR) -> None:
+        self.root = Path(root).resolve()
+        self.db_url = db_url or self._default_db_url()
+        self.source_dir = Path(source_dir).resolve()
+        self.nnlib_dir = Path(nnlib_dir)
+        self.assets_dir = Path(assets_dir)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._write_config()
+        alembic_head_in_process()
+
+    def _default_db_url(self) -> str:
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def _write_config(self) -> None:
+        # Lets an instructor run nbgrader's own tools (formgrader, export) in this folder.
+        lines = [
+            "# Written by python -m autograder: the nbgrader course folder of a grading run.",
+            "c = get_config()",
+            f"c.CourseDirectory.course_id = {COURSE_ID!r}",
+            # A --db URL may hold a password: it is not written to disk.
+            f"c.CourseDirectory.db_url = {self.db_url!r}" if self.db_url == self._default_db_url()
+            else "# c.CourseDirectory.db_url = '<the --db URL given to python -m autograder grade>'",
+            'c.CourseDirectory.source_directory = "source"',
+            'c.CourseDirectory.release_directory = "release"',
+            'c.CourseDirectory.submitted_directory = "submitted"',
+            'c.CourseDirectory.autograded_directory = "autograded"',
+            'c.CourseDirectory.feedback_directory = "feedback"',
+            "",
+        ]
+        (self.root / "nbgrader_config.py").write_text("\n".join(lines), encoding="utf-8")
+
+    def _config(self):
+        from traitlets.config import Config
+
+        cfg = Config()
+        cfg.CourseDirectory.root = str(self.root)
+        cfg.CourseDirectory.course_id = COURSE_ID
+        cfg.CourseDirectory.db_url = self.db_url
+        cfg.CourseDirectory.source_directory = "source"
+        cfg.CourseDirectory.release_directory = "release"
+        return cfg
+
+    def release_folder(self, chapter: str) -> Path:
+        return self.root / "release" / chapter
+
+    def _copy_source(self, chapter: str) -> None:
+        """source/<chapter>/: the chapter notebook and its other files (.py files stripped)."""
+        origin = self.source_dir / chapter
+        notebook = origin / f"{chapter}.ipynb"
+        if not notebook.is_file():
+            raise ReleaseError(f"no source notebook for {chapter}: {notebook} does not exist")
+        target = self.root / "source" / chapter
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        shutil.copyfile(notebook, target / notebook.name)
+        for path in sorted(origin.rglob("*")):
+            relative = path.relative_to(origin)
+            if path.is_dir() or path.suffix == ".ipynb" or any(
+                    part.startswith(".") or part == "__pycache__" for part in relative.parts):
+                continue
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".py":
+                # nbgrader copies .py files verbatim; answers in them are removed here.
+                text = strip_source(path.read_text(encoding="utf-8"), chapter, str(path))
+                (target / relative).write_text(text, encoding="utf-8")
+            else:
+                shutil.copyfile(path, target / relative)
+
+    def _run_generate_assignment(self, chapter: str) -> None:
+        from nbgrader.converters import GenerateAssignment
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.utils import capture_log
+
+        cfg = self._config()
+        coursedir = CourseDirectory(config=cfg)
+        coursedir.assignment_id = chapter
+        app = GenerateAssignment(coursedir=coursedir, config=cfg)
+        app.force = True
+        app.create_assignment = True
+        result = capture_log(app)
+        if not result["success"]:
+            log = result.get("log", "")
+            if "because there are submissions associated with it" in log + result.get("error", ""):
+                raise ReleaseError(
+                    f"{chapter}: the source notebook's graded cells changed (cells added, removed or "
+                    f"renamed) since submissions were recorded in the gradebook {self.db_url}; nbgrader "
+                    "does not change an assignment that has submissions. Grade into a new --out folder "
+                    "(or remove the old submissions with `nbgrader db`).")
+            raise ReleaseError(f"nbgrader generate_assignment failed for {chapter}:\n{log}\n{result.get('error', '')}")
+
+    def generate(self, chapter: str) -> Assignment:
+        """Build release/<chapter>/ with nbgrader and the student nnlib; record it in the gradebook."""
+        chapter_index(chapter)
+        self._copy_source(chapter)
+        self._run_generate_assignment(chapter)
+        folder = self.release_folder(chapter)
+        build_student_nnlib(chapter, folder, source=self.nnlib_dir)
+        if self.assets_dir.is_dir():
+            shutil.copytree(self.assets_dir, folder / "assets", dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(*_NEVER_SHIPPED, "*.py"))
+        release_json = (folder / f"{chapter}.ipynb").read_text(encoding="utf-8")
+        return Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder))
+
+    def _gradebook_sources(self, chapter: str) -> dict[str, str]:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url, COURSE_ID) as gb:
+            notebook = gb.find_notebook(chapter, chapter)
+            return {cell.name: cell.source for cell in notebook.source_cells}
+
+
+def release(chapters: list[str] | None = None, out: Path = DEFAULT_OUT,
+            source_dir: Path = NOTEBOOKS_DIR) -> dict[str, Path]:
+    """Build ``out/<chapter>/`` for each chapter (default: every chapter with a source notebook)."""
+    chapters = list(chapters) if chapters else present_chapters(source_dir)
+    for chapter in chapters:
+        chapter_index(chapter)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    built = {}
+    with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
+        course = CourseFolder(Path(tmp), source_dir=source_dir)
+        for chapter in chapters:
+            course.generate(chapter)
+            target = out / chapter
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(course.release_folder(chapter), target)
+            built[chapter] = target
+    return built

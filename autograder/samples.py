@@ -1,0 +1,89 @@
+"""Sample submissions made from a release: solved, blank, and with realistic mistakes.
+
+Used by ``python -m autograder demo``, the grading benchmark and the grader's tests.
+
+- ``solved(release_nb, source_nb)``: the student notebook with every solution cell holding
+  the source notebook's answer (what a student who got everything right submits);
+- ``with_answers(nb, {exercise: source})``: the same with some solution cells replaced,
+  e.g. by the wrong answers of ``tests/mutations/<chapter>.py``;
+- ``only_graded_cells(nb)``: setup, solution and test cells only (fast to grade).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from autograder.course import REPO_ROOT
+
+__all__ = ["solved", "with_answers", "only_graded_cells", "load_mutations", "write_submission", "MUTATIONS_DIR"]
+
+MUTATIONS_DIR = REPO_ROOT / "tests" / "mutations"
+
+
+def _meta(cell: NotebookNode) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _answer(source: str) -> str:
+    """A solution cell's source with nbgrader's solution markers taken out (the answer stays)."""
+    lines = [line for line in source.splitlines() if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line]
+    return "\n".join(lines)
+
+
+def solved(release_nb: NotebookNode, source_nb: NotebookNode) -> NotebookNode:
+    """``release_nb`` with the answers of ``source_nb`` in its solution cells."""
+    answers = {_meta(c)["grade_id"]: _answer(c.source) for c in source_nb.cells if _meta(c).get("solution")}
+    out = copy.deepcopy(release_nb)
+    for cell in out.cells:
+        meta = _meta(cell)
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell.source = answers[meta["grade_id"]]
+    return out
+
+
+def with_answers(nb: NotebookNode, answers: dict[str, str]) -> NotebookNode:
+    """``nb`` with the solution cells named in ``answers`` holding the given sources."""
+    out = copy.deepcopy(nb)
+    found = set()
+    for cell in out.cells:
+        meta = _meta(cell)
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell.source = answers[meta["grade_id"]]
+            found.add(meta["grade_id"])
+    missing = set(answers) - found
+    if missing:
+        raise KeyError(f"no solution cell for {sorted(missing)}")
+    return out
+
+
+def only_graded_cells(nb: NotebookNode) -> NotebookNode:
+    """``nb`` with only its setup (read-only code), solution and test cells."""
+    out = copy.deepcopy(nb)
+    out.cells = [c for c in out.cells if c.cell_type == "code" and (
+        _meta(c).get("solution") or _meta(c).get("grade") or _meta(c).get("locked"))]
+    return out
+
+
+def load_mutations(chapter: str, folder: Path = MUTATIONS_DIR) -> dict[str, dict[str, str]]:
+    """``MUTATIONS`` of ``<folder>/<chapter>.py``: exercise -> mistake -> wrong solution cell."""
+    path = Path(folder) / f"{chapter}.py"
+    if not path.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location(f"_mutations_{chapter}_{abs(hash(str(path)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.MUTATIONS
+
+
+def write_submission(root: Path, student: str, chapter: str, nb: NotebookNode) -> Path:
+    """Write ``nb`` as ``root/<student>/<chapter>/<chapter>.ipynb``."""
+    path = Path(root) / student / chapter / f"{chapter}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path

@@ -1,0 +1,293 @@
+"""Grading one submission (in a worker process) and the pool of worker processes.
+
+``grade_submission(task)`` reads the notebook, restores its graded cells, runs it in a fresh
+kernel (``autograder.kernel.run_notebook``, the only place a kernel starts), scores the
+test cells, writes the executed notebook (``autograded/``, for the instructor) and the
+feedback page (``feedback/``, for the student), and returns a ``Result``. It never touches
+the gradebook: results go back to the parent process, the gradebook's only writer.
+
+``WorkerPool`` runs tasks in N worker processes. They are forked from the parent after it
+has imported nbgrader, nbclient and nbconvert and built the feedback exporter, so each
+worker starts warm: the imports are paid once in all, not per worker or per submission
+(when the parent runs several threads, e.g. inside a test runner, a fork server that
+imports the grader once takes the parent's place). Each worker grades one submission at a
+time (one kernel each). A worker that dies takes only its current submission with it
+(status ``error``); a new worker replaces it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from autograder._speedups import block_slow_optional_imports
+
+block_slow_optional_imports()  # before nbformat: a fork server imports this module first
+
+import nbformat  # noqa: E402
+
+from autograder.feedback import render_feedback, render_problem_page  # noqa: E402
+from autograder.kernel import Limits, run_notebook  # noqa: E402
+from autograder.release import Assignment  # noqa: E402
+from autograder.scoring import score_test_cell  # noqa: E402
+from autograder.submission import InvalidSubmission, read_notebook, restore  # noqa: E402
+
+__all__ = ["Task", "Result", "grade_submission", "WorkerPool", "STATUSES"]
+
+STATUSES = ("graded", "timeout", "error", "invalid", "flagged")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One submission to grade. notebook is None when the folder holds no gradable notebook
+    (``problem`` then says why)."""
+
+    student: str
+    chapter: str
+    notebook: str | None
+    assignment: Assignment
+    out: str
+    limits: Limits = Limits()
+    notes: tuple[str, ...] = ()
+    problem: str | None = None
+    timestamp: str | None = None
+    figures: bool = False
+
+
+@dataclass
+class Result:
+    """The outcome of one submission. scores: grade_id -> points (None: needs a human)."""
+
+    student: str
+    chapter: str
+    status: str
+    detail: str
+    scores: dict[str, float | None]
+    max_scores: dict[str, float]
+    unanswered: list[str] = field(default_factory=list)
+    feedback: str | None = None
+    autograded: str | None = None
+    timestamp: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(s for s in self.scores.values() if s is not None)
+
+    @property
+    def max_score(self) -> float:
+        return sum(self.max_scores.values())
+
+
+def _cell_name(nb, index: int) -> str:
+    cell = nb.cells[index]
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    number = sum(1 for c in nb.cells[: index + 1] if c.cell_type == "code")
+    return f"{grade_id} (code cell {number})" if grade_id else f"code cell {number}"
+
+
+def _zero(task: Task, status: str, detail: str) -> Result:
+    points = task.assignment.points
+    return Result(task.student, task.chapter, status, detail, {g: 0.0 for g in points}, dict(points),
+                  timestamp=task.timestamp)
+
+
+def _write(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return str(path)
+
+
+def grade_submission(task: Task) -> Result:
+    """Grade one submission; never raises for anything the submission contains."""
+    started = time.monotonic()
+    out = Path(task.out)
+    feedback_path = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
+    autograded_path = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
+    autograded_path.unlink(missing_ok=True)
+    assignment = task.assignment
+    notes = list(task.notes)
+    if task.notebook is None:
+        result = _zero(task, "invalid", "; ".join(notes + [task.problem or "no notebook"]))
+    else:
+        try:
+            submitted = read_notebook(Path(task.notebook))
+        except InvalidSubmission as exc:
+            result = _zero(task, "invalid", "; ".join(notes + [str(exc)]))
+        else:
+            result = _execute_and_score(task, submitted, notes, autograded_path, feedback_path)
+    if result.feedback is None:
+        result.feedback = _write(feedback_path, render_problem_page(
+            task.chapter, task.student, result.status, result.detail, assignment.max_score))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path: Path, feedback_path: Path) -> Result:
+    from nbgrader.preprocessors import LimitOutput
+
+    assignment = task.assignment
+    nb, restoration = restore(submitted, assignment)
+    notes += restoration.notes()
+    execution = run_notebook(nb, Path(assignment.runtime), task.limits, task.figures)
+    status = "graded"
+    if execution.error:
+        status = "error"
+        notes.append(execution.error)
+    elif execution.stop_reason == "died":
+        status = "error"
+        notes.append(f"the kernel died while running {_cell_name(nb, execution.stopped_at)}; "
+                     "the cells after it were not run")
+    elif execution.stop_reason == "timeout":
+        status = "timeout"
+        notes.append(f"{_cell_name(nb, execution.stopped_at)} ran over {task.limits.cell_timeout:g} s and "
+                     "ignored the interrupt; the kernel was stopped and the cells after it were not run")
+    elif execution.stop_reason == "budget":
+        status = "timeout"
+        notes.append(f"the notebook used up its {task.limits.notebook_timeout:g} s; "
+                     f"stopped at {_cell_name(nb, execution.stopped_at)}")
+    if execution.interrupted:
+        if status == "graded":
+            status = "timeout"
+        cells = ", ".join(_cell_name(nb, i) for i in execution.interrupted if i != execution.stopped_at)
+        if cells:
+            notes.append(f"interrupted after {task.limits.cell_timeout:g} s: {cells}")
+    if restoration.edited and status == "graded":
+        status = "flagged"
+
+    scores: dict[str, float | None] = {}
+    for index, cell in enumerate(nb.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            scores[meta["grade_id"]] = score_test_cell(cell, index in execution.executed)
+    for grade_id in assignment.points:
+        scores.setdefault(grade_id, 0.0)
+    LimitOutput().preprocess(nb, {})
+    result = Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
+                    unanswered=sorted(restoration.unanswered), timestamp=task.timestamp)
+    result.autograded = _write(autograded_path, nbformat.writes(nb))
+    result.feedback = _write(feedback_path, render_feedback(nb, assignment, scores, notes))
+    return result
+
+
+# ----------------------------------------------------------------------------- the pool
+
+def _worker_main(conn) -> None:
+    """Loop of a worker process: receive a task, send back its result; None stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run finally blocks: kill the kernel
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        try:
+            result = grade_submission(task)
+        except Exception:  # noqa: BLE001 - a grader bug must not stop the batch
+            result = _zero(task, "error", "the grader failed on this submission: "
+                           + traceback.format_exc(limit=3).strip().splitlines()[-1])
+        conn.send(result)
+
+
+class _Worker:
+    def __init__(self, context) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+
+
+class WorkerPool:
+    """``jobs`` worker processes (fork) that grade tasks.
+
+    ``start()`` forks the workers (do it before opening database connections or starting
+    threads); ``run(tasks)`` yields results as they finish; ``close()`` stops the workers.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, int(jobs))
+        # Forking copies the parent's imports for free, but is only safe while the parent runs
+        # a single thread (the command line does); otherwise a fork server, which imports the
+        # grader once and forks the workers from that clean process.
+        if threading.active_count() == 1:
+            self.context = multiprocessing.get_context("fork")
+        else:
+            self.context = multiprocessing.get_context("forkserver")
+            self.context.set_forkserver_preload(["autograder.worker"])
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        while len(self.workers) < self.jobs:
+            self.workers.append(_Worker(self.context))
+
+    def run(self, tasks: list[Task]) -> Iterator[Result]:
+        self.start()
+        pending = deque(tasks)
+        workers = self.workers
+        for worker in workers:
+            self._dispatch(worker, pending)
+        while any(w.task is not None for w in workers):
+            busy = [w for w in workers if w.task is not None]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                died = worker.process.sentinel in ready
+                if worker.conn in ready or (died and worker.conn.poll()):
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        result = None
+                    if result is not None:
+                        worker.task = None
+                        yield result
+                        self._dispatch(worker, pending)
+                        continue
+                    died = True
+                if died:
+                    task, worker.task = worker.task, None
+                    worker.process.join(timeout=1)
+                    code = worker.process.exitcode
+                    yield _zero(task, "error", f"the grading process died while grading this submission "
+                                               f"(exit code {code}); nothing of it was graded")
+                    workers[workers.index(worker)] = replacement = _Worker(self.context)
+                    self._dispatch(replacement, pending)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        for worker in self.workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.process.terminate()
+                worker.process.join(timeout=5)
+        self.workers = []
+
+    @staticmethod
+    def _dispatch(worker: _Worker, pending: deque) -> None:
+        if pending:
+            worker.task = pending.popleft()
+            worker.conn.send(worker.task)

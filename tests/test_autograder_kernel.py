@@ -1,0 +1,77 @@
+"""The student's kernel (autograder.kernel) and the scoring rule (autograder.scoring), alone."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from autograder.kernel import Limits, run_notebook
+from autograder.release import release
+from autograder.scoring import only_warnings, score_test_cell
+from fixtures import support
+
+pytestmark = pytest.mark.grading
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
+                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
+    return out / "02_backprop"
+
+
+def _stdout(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+
+
+def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_environment(runtime, monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_TEST_SECRET", "not for students")
+    nb = new_notebook(cells=[new_code_cell(
+        "import os, nnlib.activations as a\n"
+        "print(os.getpid())\n"
+        "print(os.getcwd())\n"
+        "print(a.__file__)\n"
+        "print(os.environ.get('NBGRADER_EXECUTION'), os.environ.get('AUTOGRADER_TEST_SECRET'))\n")])
+    execution = run_notebook(nb, runtime)
+    pid, cwd, nnlib_file, env = _stdout(nb.cells[0]).splitlines()
+    assert execution.executed == {0} and execution.error is None
+    assert nnlib_file.startswith(str(runtime)) or os.path.realpath(nnlib_file).startswith(str(runtime))
+    assert not os.path.exists(cwd), "the scratch folder is removed afterwards"
+    assert env == "autograde None"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)  # the kernel is gone
+
+
+def test_notebook_budget_stops_a_long_run(runtime):
+    cells = [new_code_cell("import time")] + [new_code_cell("time.sleep(1)") for _ in range(10)]
+    nb = new_notebook(cells=cells)
+    execution = run_notebook(nb, runtime, Limits(cell_timeout=30, notebook_timeout=4))
+    assert execution.stop_reason == "budget"
+    assert len(execution.executed) < len(cells)
+
+
+def test_only_python_warnings_count_as_harmless_stderr():
+    assert only_warnings("/tmp/x.py:3: RuntimeWarning: overflow encountered in exp\n  return 1 / (1 + np.exp(-z))\n")
+    assert only_warnings("a.py:1: DeprecationWarning: old\n  f()\nb.py:2: numpy.exceptions.ComplexWarning: cast\n")
+    assert not only_warnings("debugging relu\n")
+    assert not only_warnings("a.py:1: RuntimeWarning: overflow\nTraceback (most recent call last):\n")
+
+
+def _test_cell(*outputs):
+    cell = new_code_cell("assert True", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "test_x", "schema_version": 3}})
+    cell.outputs = list(outputs)
+    return cell
+
+
+def test_score_follows_nbgrader_except_for_warnings_and_cells_that_never_ran():
+    warning = new_output("stream", name="stderr", text="x.py:1: RuntimeWarning: overflow encountered in exp\n")
+    other = new_output("stream", name="stderr", text="something else\n")
+    error = new_output("error", ename="AssertionError", evalue="wrong", traceback=[])
+    assert score_test_cell(_test_cell(), executed=True) == 2
+    assert score_test_cell(_test_cell(), executed=False) == 0  # nbgrader would give 2
+    assert score_test_cell(_test_cell(warning), executed=True) == 2  # nbgrader would give 0
+    assert score_test_cell(_test_cell(warning, error), executed=True) == 0
+    assert score_test_cell(_test_cell(other), executed=True) == 0
