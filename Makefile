@@ -26,12 +26,12 @@ demo: install
 
 ## Every test except the PyTorch cross-checks (see `make crosscheck`).
 test: install
-	$(BIN)/python -m pytest -n $(JOBS) -m "not crosscheck" tests
+	$(BIN)/python -m pytest -n $(JOBS) -m "not crosscheck" --ignore=tests/crosscheck tests
 
 ## nnlib against PyTorch CPU; installs torch (CPU build) into .venv first.
 crosscheck: install
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pytest -m crosscheck tests
+	$(BIN)/python -m pytest -m crosscheck tests/crosscheck
 
 ## JupyterLab on the chapter notebooks.
 lab: install

@@ -21,6 +21,7 @@ hardening work plug in here: ``_kernel_command`` and ``Limits``.)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import signal
@@ -30,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
+from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
@@ -279,19 +281,33 @@ async def _kill(km: AsyncKernelManager, client: NotebookClient, pgid: int | None
 _LOOP: asyncio.AbstractEventLoop | None = None
 
 
+def _run_to_completion(coroutine: Any) -> Any:
+    """Run ``coroutine`` to its end on this module's event loop (kept between submissions).
+
+    Where this thread already runs a loop (called from a Jupyter kernel, or under
+    Playwright's sync API), a loop cannot be nested: run it on a helper thread instead.
+    """
+    global _LOOP
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop running here: the usual case
+        if _LOOP is None or _LOOP.is_closed():
+            _LOOP = asyncio.new_event_loop()
+        return _LOOP.run_until_complete(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run_notebook(nb: NotebookNode, runtime: Path, limits: Limits = Limits(), figures: bool = False) -> Execution:
     """Execute ``nb`` (modified in place) in a new kernel that imports from ``runtime``.
 
     figures: draw matplotlib figures as PNG outputs (default: figures show as text).
     """
-    global _LOOP
-    if _LOOP is None or _LOOP.is_closed():
-        _LOOP = asyncio.new_event_loop()
     runtime = Path(runtime).resolve()
     scratch = _scratch_folder(runtime)
     log_path = scratch / ".kernel.log"
     try:
-        execution = _LOOP.run_until_complete(_run(nb, runtime, limits, scratch, log_path, figures))
+        execution = _run_to_completion(_run(nb, runtime, limits, scratch, log_path, figures))
         try:
             execution.kernel_log = log_path.read_text(errors="replace")[-4000:]
         except OSError:

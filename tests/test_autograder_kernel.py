@@ -75,3 +75,17 @@ def test_score_follows_nbgrader_except_for_warnings_and_cells_that_never_ran():
     assert score_test_cell(_test_cell(warning), executed=True) == 2  # nbgrader would give 0
     assert score_test_cell(_test_cell(warning, error), executed=True) == 0
     assert score_test_cell(_test_cell(other), executed=True) == 0
+
+
+def test_run_notebook_works_where_an_event_loop_is_already_running(runtime):
+    """Called from a Jupyter kernel (or under Playwright's sync API) a loop already runs."""
+    import asyncio
+
+    nb = new_notebook(cells=[new_code_cell("print(6 * 7)")])
+
+    async def inside_a_running_loop():
+        return run_notebook(nb, runtime)
+
+    execution = asyncio.run(inside_a_running_loop())
+    assert execution.executed == {0} and execution.error is None
+    assert _stdout(nb.cells[0]).strip() == "42"
