@@ -80,12 +80,21 @@ def test_score_follows_nbgrader_except_for_warnings_and_cells_that_never_ran():
 def test_run_notebook_works_where_an_event_loop_is_already_running(runtime):
     """Called from a Jupyter kernel (or under Playwright's sync API) a loop already runs."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     nb = new_notebook(cells=[new_code_cell("print(6 * 7)")])
 
     async def inside_a_running_loop():
         return run_notebook(nb, runtime)
 
-    execution = asyncio.run(inside_a_running_loop())
+    def on_a_fresh_thread():  # a thread of our own, whatever this one is running
+        loop = asyncio.new_event_loop()
+        try:
+            return loop.run_until_complete(inside_a_running_loop())
+        finally:
+            loop.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        execution = pool.submit(on_a_fresh_thread).result()
     assert execution.executed == {0} and execution.error is None
     assert _stdout(nb.cells[0]).strip() == "42"

@@ -13,8 +13,10 @@ from playwright.sync_api import sync_playwright
 from .servers import CHROMIUM_ARGS, chromium_path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # it is open, which would leak into the other tests that a pytest worker runs later.
     executable = chromium_path()
     if executable is None:
         pytest.fail("chromium is not installed (apt-get install chromium); the browser tests "
