@@ -15,7 +15,6 @@ makes one run per mutation cheap.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import os
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
+from autograder import samples
 from autograder.course import CHAPTERS, EXERCISES, REPO_ROOT, source_notebook
 from autograder.strip import build_student_nnlib
 
@@ -216,13 +216,7 @@ def test_results(executed: NotebookNode) -> dict[str, CellResult]:
 
 def load_mutations(chapter: str) -> dict[str, dict[str, str]]:
     """``MUTATIONS`` of ``tests/mutations/<chapter>.py`` (empty when the file is missing)."""
-    path = MUTATIONS_DIR / f"{chapter}.py"
-    if not path.exists():
-        return {}
-    spec = importlib.util.spec_from_file_location(f"mutations_{chapter}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MUTATIONS
+    return samples.load_mutations(chapter, MUTATIONS_DIR)
 
 
 def exercises(chapter: str) -> tuple[str, ...]:
