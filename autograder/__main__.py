@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds a cell may run before it is interrupted (default: 30)")
     grd.add_argument("--notebook-timeout", type=_positive, default=None, metavar="S",
                      help="seconds a whole notebook may run (default: no limit)")
+    grd.add_argument("--memory", type=_positive, default=2.0, metavar="GIB",
+                     help="address space a student's kernel may use, in GiB (default: 2)")
+    grd.add_argument("--max-output", type=_positive, default=100_000, metavar="CHARS",
+                     help="output kept per cell; the rest is cut with a note (default: 100000)")
+    grd.add_argument("--no-sandbox", action="store_true",
+                     help="run student code without bubblewrap even where it is available (not recommended)")
     grd.add_argument("--out", type=Path, default=GRADE_OUT, metavar="DIR",
                      help="output folder, an nbgrader course folder (default: _work/grading)")
     grd.add_argument("--db", default=None, metavar="URL",
@@ -98,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
                         args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout,
-                        figures=args.figures)
+                        figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
+                        sandbox=False if args.no_sandbox else None)
             print(summary_table(run))
             print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
             return 0

@@ -155,7 +155,8 @@ def find_submissions(root: Path, chapters: list[str], workdir: Path,
 
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           timeout: float = 30.0, db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR,
-          progress: bool = True, notebook_timeout: float | None = None, figures: bool = False) -> GradingRun:
+          progress: bool = True, notebook_timeout: float | None = None, figures: bool = False,
+          memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""
     from autograder.feedback import warm_up
 
@@ -178,7 +179,9 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
-        limits = Limits(cell_timeout=timeout, notebook_timeout=notebook_timeout)
+        limits = Limits(cell_timeout=timeout, notebook_timeout=notebook_timeout,
+                        memory=int(memory_gib * 1024**3) if memory_gib else None, output_bytes=int(max_output),
+                        sandbox=sandbox)
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
                       tuple(notes), problem, timestamp, figures)
                  for student, chapter, nb, notes, problem, timestamp in found]
@@ -246,4 +249,9 @@ def summary_table(run: GradingRun) -> str:
             lines.append(f"  {r.student}/{r.chapter}: {r.status}: {detail}")
     for note in run.skipped:
         lines.append(f"  skipped {note}")
+    unsandboxed = [r for r in run.results if not r.sandboxed]
+    if unsandboxed:
+        lines.append("")
+        lines.append(f"WARNING: no sandbox (bubblewrap not available here): the code of {len(unsandboxed)} "
+                     "submission(s) ran with the grader's own file and network access.")
     return "\n".join(lines)

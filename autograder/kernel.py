@@ -25,6 +25,7 @@ import concurrent.futures
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-__all__ = ["Limits", "Execution", "run_notebook"]
+__all__ = ["Limits", "Execution", "run_notebook", "sandbox_available"]
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,24 @@ class Limits:
     interrupt_grace: seconds an interrupted cell gets to stop before the kernel is killed.
     notebook_timeout: seconds for the whole notebook (kernel start included); None: no cap.
     startup_timeout: seconds for the kernel to start and answer.
+    memory: bytes of address space the kernel may map (RLIMIT_AS; numpy with one BLAS thread
+        imports in ~0.4 GB of it); None: no limit. An allocation past it raises MemoryError
+        in the student's cell, and the kernel lives on.
+    output_bytes: bytes of output one cell may keep (text and data); the rest is dropped,
+        with a note in the cell.
+    sandbox: run the kernel in bubblewrap (None: when available, see ``sandbox_available``).
+    guard_tests: before each test cell, undo what student code did to numpy, math, builtins
+        and the setup cell's names (see ``autograder.guard``).
     """
 
     cell_timeout: float = 30.0
     interrupt_grace: float = 5.0
     notebook_timeout: float | None = None
     startup_timeout: float = 60.0
+    memory: int | None = 2 * 1024**3
+    output_bytes: int = 100_000
+    sandbox: bool | None = None
+    guard_tests: bool = True
 
 
 @dataclass
@@ -75,15 +88,87 @@ class Execution:
     error: str | None = None
     kernel_log: str = ""
     seconds: float = 0.0
+    sandboxed: bool = False
+    truncated: list[int] = field(default_factory=list)
+    failed: set[int] = field(default_factory=set)
+    tampered: list[int] = field(default_factory=list)
 
 
 class _KernelManager(AsyncKernelManager):
     """A kernel manager whose command line is ours, not a kernelspec's."""
 
     figures = False
+    wrapper: list[str] = []
+    sandboxed = False
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        return _kernel_command(self.connection_file, self.figures) + list(extra_arguments or [])
+        command = self.wrapper + _kernel_command(self.connection_file, self.figures) + list(extra_arguments or [])
+        return command + (_SANDBOXED_KERNEL_OPTIONS if self.sandboxed else [])
+
+
+_SANDBOX: bool | None = None
+
+
+def sandbox_available() -> bool:
+    """Whether bubblewrap can build a sandbox here (checked once per process)."""
+    global _SANDBOX
+    if _SANDBOX is None:
+        _SANDBOX = False
+        if sys.platform.startswith("linux") and os.environ.get("AUTOGRADER_SANDBOX", "") != "off":
+            bwrap = shutil.which("bwrap")
+            if bwrap:
+                try:
+                    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
+                                           capture_output=True, timeout=20)
+                    _SANDBOX = probe.returncode == 0
+                except (OSError, subprocess.SubprocessError):
+                    pass
+    return _SANDBOX
+
+
+def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
+    """bubblewrap: the system's programs and this Python read-only, the release read-only, the
+    scratch folder writable, and nothing else of the machine (no /work, /root, /home, no other
+    /tmp, no network, its own process numbering)."""
+    command = [shutil.which("bwrap") or "bwrap"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
+        path = Path(top)
+        if path.is_symlink():
+            command += ["--symlink", os.readlink(path), top]
+        elif path.is_dir():
+            command += ["--ro-bind", top, top]
+    pythons = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
+    for prefix in sorted(pythons):
+        if not any(str(prefix).startswith(top + "/") for top in ("/usr", "/bin", "/lib", "/etc")):
+            command += ["--ro-bind", str(prefix), str(prefix)]
+    if Path(sys.prefix) != Path(sys.prefix).resolve():
+        command += ["--ro-bind", str(Path(sys.prefix).resolve()), sys.prefix]
+    command += [
+        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+        "--ro-bind", str(runtime), str(runtime),
+        "--bind", str(scratch), str(scratch),
+        # The folders bubblewrap made to hold those (e.g. the parents of the release folder)
+        # are read-only too: the scratch folder is the only place the kernel can write.
+        "--remount-ro", "/tmp", "--remount-ro", "/",
+        "--chdir", str(scratch),
+        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+        "--die-with-parent", "--cap-drop", "ALL",
+        "--",
+    ]
+    return command
+
+
+# In its pid namespace the kernel's parent is bubblewrap's init (pid 1), which ipykernel's
+# parent poller takes for "the grader has exited"; --die-with-parent does that job instead.
+_SANDBOXED_KERNEL_OPTIONS = ["--IPKernelApp.parent_handle=1"]
+
+
+def _limits_command(limits: Limits) -> list[str]:
+    """Resource limits set by util-linux's prlimit just before the kernel starts."""
+    prlimit = shutil.which("prlimit")
+    if not prlimit or not limits.memory or not sys.platform.startswith("linux"):
+        return []
+    return [prlimit, f"--as={int(limits.memory)}", "--core=0", "--"]
 
 
 def _kernel_command(connection_file: str, figures: bool = False) -> list[str]:
@@ -108,6 +193,10 @@ def _kernel_env(runtime: Path, scratch: Path) -> dict[str, str]:
     env.update({
         "PYTHONPATH": str(runtime),
         "TMPDIR": str(scratch),
+        # The grader's home folder is not the student's (and not visible in the sandbox).
+        "HOME": str(scratch),
+        "MPLCONFIGDIR": str(scratch / ".matplotlib"),
+        "IPYTHONDIR": str(scratch / ".ipython"),
         # nbgrader sets this while autograding; notebooks may use it to skip slow demos.
         "NBGRADER_EXECUTION": "autograde",
         # One BLAS thread per kernel: workers already use every core.
@@ -127,7 +216,21 @@ def _scratch_folder(runtime: Path) -> Path:
     for entry in runtime.iterdir():
         if entry.suffix != ".ipynb":
             (scratch / entry.name).symlink_to(entry)
+    # matplotlib's font list, so the kernel need not rebuild it (it would in a new config folder)
+    mpl = scratch / ".matplotlib"
+    mpl.mkdir()
+    for cache in _font_caches():
+        shutil.copy(cache, mpl / cache.name)
     return scratch
+
+
+def _font_caches() -> list[Path]:
+    try:
+        import matplotlib
+
+        return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+    except Exception:  # noqa: BLE001 - no matplotlib: nothing to copy
+        return []
 
 
 class _GradingClient(NotebookClient):
@@ -146,6 +249,32 @@ class _GradingClient(NotebookClient):
         self.executed_indices: set[int] = set()
         self.interrupted_indices: list[int] = []
         self.over_budget = False
+        self.output_sizes: dict[int, int] = {}
+        self.truncated_indices: list[int] = []
+        self.failed_indices: set[int] = set()
+
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep at most ``limits.output_bytes`` of output per cell; say once what was dropped."""
+        content = msg.get("content", {})
+        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
+        if msg.get("msg_type") == "error":
+            size = min(size, 1000) + sum(len(line) for line in content.get("traceback", [])[-20:])
+        used = self.output_sizes.get(cell_index, 0)
+        self.output_sizes[cell_index] = used + size
+        limit = self.limits.output_bytes
+        if used + size <= limit or msg.get("msg_type") == "error":
+            return super().output(outs, msg, display_id, cell_index)
+        if used <= limit:
+            self.truncated_indices.append(cell_index)
+            room = limit - used
+            if msg.get("msg_type") == "stream" and room > 0:
+                msg = {**msg, "content": {**content, "text": str(content.get("text", ""))[:room]}}
+                super().output(outs, msg, display_id, cell_index)
+            note = {"msg_type": "stream", "parent_header": msg["parent_header"], "header": msg.get("header", {}),
+                    "content": {"name": "stdout",
+                                "text": f"\n[output truncated: this cell printed more than {limit} characters]\n"}}
+            return super().output(outs, note, None, cell_index)
+        return None
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
         timeout = self.limits.cell_timeout
@@ -155,6 +284,18 @@ class _GradingClient(NotebookClient):
 
     def _on_cell_executed(self, cell: NotebookNode, cell_index: int, execute_reply: dict) -> None:
         self.executed_indices.add(cell_index)
+        # The reply's status, not only the outputs: student code can hide a traceback.
+        if (execute_reply or {}).get("content", {}).get("status") != "ok":
+            self.failed_indices.add(cell_index)
+
+    async def guard(self, code: str) -> bool:
+        """Run grader code silently in the kernel; False if it failed or did not answer."""
+        try:
+            reply = await self.kc.execute(code, silent=True, store_history=False, allow_stdin=False,
+                                          reply=True, timeout=max(5.0, self.limits.interrupt_grace))
+        except (TimeoutError, RuntimeError):
+            return False
+        return reply.get("content", {}).get("status") == "ok"
 
     async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> dict | None:
         index = self.current_index
@@ -182,8 +323,15 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, l
     deadline = started + limits.notebook_timeout if limits.notebook_timeout else None
     km = _KernelManager(transport="ipc", ip=str(scratch / ".kernel"), connection_file=str(scratch / ".kernel.json"))
     km.figures = figures
+    sandboxed = sandbox_available() if limits.sandbox is None else bool(limits.sandbox)
+    km.sandboxed = sandboxed
+    if sandboxed:
+        # A SIGINT to the process group would also reach bubblewrap, which stops the sandbox;
+        # ipykernel takes the interrupt as a message on its control channel instead.
+        km.kernel_spec.interrupt_mode = "message"
+    km.wrapper = (_sandbox_command(runtime, scratch) if sandboxed else []) + _limits_command(limits)
     client = _GradingClient(nb, km, limits, deadline)
-    execution = Execution(notebook=nb)
+    execution = Execution(notebook=nb, sandboxed=sandboxed)
     with open(log_path, "wb") as log:
         try:
             await km.start_kernel(env=_kernel_env(runtime, scratch), cwd=str(scratch), stdout=log, stderr=log)
@@ -205,6 +353,8 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, l
             await _kill(km, client, pgid)
     execution.executed = set(client.executed_indices)
     execution.interrupted = list(client.interrupted_indices)
+    execution.truncated = list(client.truncated_indices)
+    execution.failed = set(client.failed_indices)
     execution.seconds = time.monotonic() - started
     return execution
 
@@ -231,11 +381,24 @@ async def _wait_for_ready(kc, km: AsyncKernelManager, timeout: float) -> None:
             raise RuntimeError(f"the kernel did not answer within {timeout:g} s")
 
 
+def _nbgrader(cell: NotebookNode) -> dict:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
 async def _run_cells(client: _GradingClient, execution: Execution) -> None:
+    from autograder.guard import AFTER_SETUP, BEFORE_TEST, SNAPSHOT
+
+    guarding = client.limits.guard_tests and await client.guard(SNAPSHOT)
+    setup_seen = False
     for index, cell in enumerate(client.nb.cells):
         if cell.cell_type != "code":
             continue
         client.current_index = index
+        meta = _nbgrader(cell)
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        if guarding and is_test and not await client.guard(BEFORE_TEST):
+            execution.tampered.append(index)
         try:
             await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         except DeadKernelError:
@@ -245,6 +408,9 @@ async def _run_cells(client: _GradingClient, execution: Execution) -> None:
             execution.stopped_at = index
             execution.stop_reason = "budget" if client.over_budget else "timeout"
             return
+        if guarding and not setup_seen and meta.get("locked") and not is_test and not meta.get("solution"):
+            setup_seen = True
+            await client.guard(AFTER_SETUP)
         if client.deadline is not None and time.monotonic() >= client.deadline:
             following = [i for i, c in enumerate(client.nb.cells) if i > index and c.cell_type == "code"]
             if following:

@@ -52,9 +52,10 @@ class Restoration:
     restored_locked: list[str] = field(default_factory=list)   # other locked code cells put back
     demoted: list[str] = field(default_factory=list)           # unknown or repeated grade_ids
     unanswered: set[str] = field(default_factory=set)          # solution cells left as released
+    stripped: str | None = None                                # no nbgrader metadata at all: what was done
 
     def notes(self) -> list[str]:
-        notes = []
+        notes = [self.stripped] if self.stripped else []
         if self.edited:
             notes.append("edited locked cells restored from the release: " + ", ".join(self.edited))
         if self.outdated:
@@ -156,6 +157,8 @@ def restore(submitted: NotebookNode, assignment: Assignment) -> tuple[NotebookNo
     release = {(_grading_meta(c).get("grade_id")): c for c in assignment.release_cells if _grading_meta(c).get("grade_id")}
     position = {(_grading_meta(c).get("grade_id")): i for i, c in enumerate(master) if _grading_meta(c).get("grade_id")}
     notes = Restoration()
+    if not any("nbgrader" in c.get("metadata", {}) for c in submitted.cells):
+        submitted, notes.stripped = _match_stripped(submitted, assignment)
     seen: set[str] = set()
     cells: list[NotebookNode] = []
     next_master = 0
@@ -196,6 +199,24 @@ def restore(submitted: NotebookNode, assignment: Assignment) -> tuple[NotebookNo
     nb.metadata.pop("widgets", None)
     _unique_ids(nb)
     return nb, notes
+
+
+def _match_stripped(submitted: NotebookNode, assignment: Assignment) -> tuple[NotebookNode, str]:
+    """A notebook without any nbgrader metadata (saved by an editor that drops it, or pasted
+    into a new notebook): if its cells line up one to one with the release's (same number,
+    same types), each cell takes the release cell's grading metadata; otherwise nothing can
+    be matched and every exercise is graded as missing."""
+    released = assignment.release_cells
+    if len(released) == len(submitted.cells) and all(
+            c.cell_type == r["cell_type"] for c, r in zip(submitted.cells, released)):
+        matched = copy.deepcopy(submitted)
+        for cell, release_cell in zip(matched.cells, released):
+            meta = release_cell.get("metadata", {}).get("nbgrader")
+            if meta is not None:
+                cell.metadata["nbgrader"] = nbformat.from_dict(copy.deepcopy(meta))
+        return matched, "no nbgrader metadata in the notebook: cells matched to the release by position"
+    return submitted, ("no nbgrader metadata in the notebook and its cells do not line up with the release: "
+                       "answers could not be found")
 
 
 def _note_missing(cell: NotebookNode, notes: Restoration, present: set[str]) -> None:

@@ -44,7 +44,7 @@ from autograder.submission import InvalidSubmission, read_notebook, restore  # n
 
 __all__ = ["Task", "Result", "grade_submission", "WorkerPool", "STATUSES"]
 
-STATUSES = ("graded", "timeout", "error", "invalid", "flagged")
+STATUSES = ("graded", "timeout", "memory", "error", "invalid", "flagged")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class Result:
     autograded: str | None = None
     timestamp: str | None = None
     seconds: float = 0.0
+    sandboxed: bool = True  # False: the kernel ran without bubblewrap (see kernel.sandbox_available)
 
     @property
     def score(self) -> float:
@@ -94,6 +95,10 @@ def _cell_name(nb, index: int) -> str:
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     number = sum(1 for c in nb.cells[: index + 1] if c.cell_type == "code")
     return f"{grade_id} (code cell {number})" if grade_id else f"code cell {number}"
+
+
+def _raised(cell, ename: str) -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") == ename for o in cell.get("outputs", []))
 
 
 def _zero(task: Task, status: str, detail: str) -> Result:
@@ -164,6 +169,19 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
         cells = ", ".join(_cell_name(nb, i) for i in execution.interrupted if i != execution.stopped_at)
         if cells:
             notes.append(f"interrupted after {task.limits.cell_timeout:g} s: {cells}")
+    out_of_memory = [i for i in sorted(execution.executed) if _raised(nb.cells[i], "MemoryError")]
+    if out_of_memory:
+        if status == "graded":
+            status = "memory"
+        limit = f" (limit {task.limits.memory / 1024**3:g} GiB)" if task.limits.memory else ""
+        notes.append(f"memory limit{limit}: out of memory in "
+                     + ", ".join(_cell_name(nb, i) for i in out_of_memory))
+    if execution.tampered:
+        notes.append("the grader could not restore numpy/math/builtins before "
+                     + ", ".join(_cell_name(nb, i) for i in execution.tampered) + " (scored 0)")
+    if execution.truncated:
+        notes.append(f"output cut to {task.limits.output_bytes} characters in "
+                     + ", ".join(_cell_name(nb, i) for i in execution.truncated))
     if restoration.edited and status == "graded":
         status = "flagged"
 
@@ -171,12 +189,16 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
-            scores[meta["grade_id"]] = score_test_cell(cell, index in execution.executed)
+            score = score_test_cell(cell, index in execution.executed)
+            if score and (index in execution.failed or index in execution.tampered):
+                score = 0.0  # failed without showing it, or its test environment was broken
+            scores[meta["grade_id"]] = score
     for grade_id in assignment.points:
         scores.setdefault(grade_id, 0.0)
     LimitOutput().preprocess(nb, {})
     result = Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
-                    unanswered=sorted(restoration.unanswered), timestamp=task.timestamp)
+                    unanswered=sorted(restoration.unanswered), timestamp=task.timestamp,
+                    sandboxed=execution.sandboxed)
     result.autograded = _write(autograded_path, nbformat.writes(nb))
     result.feedback = _write(feedback_path, render_feedback(nb, assignment, scores, notes))
     return result

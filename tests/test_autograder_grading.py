@@ -42,8 +42,10 @@ def relu(z):
 ANSWER_FROM_NNLIB = "from nnlib.activations import sigmoid\n"
 LEAKY_RELU = '''import inspect, linecache
 def relu(z):
-    # Prints the source of the cell that calls it: the test, hidden part included.
-    print("".join(linecache.getlines(inspect.stack()[1].filename)))
+    # Prints the source of the cells that call it: the test, hidden part included.
+    for frame in inspect.stack()[1:]:
+        if "ipykernel_" in frame.filename:
+            print("".join(linecache.getlines(frame.filename)))
     return np.maximum(z, 0)
 '''
 STUBBORN_CELL = '''import time
