@@ -137,6 +137,9 @@ def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
             command += ["--symlink", os.readlink(path), top]
         elif path.is_dir():
             command += ["--ro-bind", top, top]
+    # The private /tmp comes first: bubblewrap mounts in order, so whatever is bound after it
+    # (a Python environment or a release that lives under /tmp) stays visible on top of it.
+    command += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     pythons = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
     for prefix in sorted(pythons):
         if not any(str(prefix).startswith(top + "/") for top in ("/usr", "/bin", "/lib", "/etc")):
@@ -144,7 +147,6 @@ def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
     if Path(sys.prefix) != Path(sys.prefix).resolve():
         command += ["--ro-bind", str(Path(sys.prefix).resolve()), sys.prefix]
     command += [
-        "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
         "--ro-bind", str(runtime), str(runtime),
         "--bind", str(scratch), str(scratch),
         # The folders bubblewrap made to hold those (e.g. the parents of the release folder)

@@ -105,3 +105,18 @@ def test_run_notebook_works_where_an_event_loop_is_already_running(runtime):
         execution = pool.submit(on_a_fresh_thread).result()
     assert execution.executed == {0} and execution.error is None
     assert _stdout(nb.cells[0]).strip() == "42"
+
+
+def test_sandbox_keeps_a_python_environment_under_tmp_visible(tmp_path):
+    """bubblewrap mounts in order: the private /tmp must come before the Python binds, or a
+    virtual environment living under /tmp (a CI clone, say) vanishes from the sandbox."""
+    import sys
+    from pathlib import Path
+
+    from autograder.kernel import _sandbox_command
+
+    command = _sandbox_command(tmp_path / "release", tmp_path / "scratch")
+    tmpfs = command.index("--tmpfs")
+    prefix = str(Path(sys.prefix).resolve())
+    binds = [i for i, arg in enumerate(command) if arg == prefix and command[i - 1] == "--ro-bind"]
+    assert binds and all(i > tmpfs for i in binds)
