@@ -31,12 +31,17 @@ CH = "01_feedforward"
 TIMEOUT = 6
 
 # Tries every file a student must not see; prints what it could read (should be nothing).
-READER = '''import os, socket
+# The Python environment is mounted read-only (the kernel runs on it); when it lives inside
+# the repository (a CI clone's .venv), the repository folder exists but holds only it.
+READER = '''import os, socket, sys
 found = []
 for target in {targets!r}:
     try:
         if os.path.isdir(target):
-            found.append((target, sorted(os.listdir(target))[:5]))
+            entries = [n for n in os.listdir(target)
+                       if not (sys.prefix + os.sep).startswith(os.path.join(target, n) + os.sep)]
+            if entries:
+                found.append((target, sorted(entries)[:5]))
         else:
             with open(target, "rb") as handle:
                 found.append((target, handle.read(40)))
