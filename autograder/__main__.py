@@ -27,6 +27,23 @@ def _positive(value: str) -> float:
     return number
 
 
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return number
+
+
+def _size(value: str) -> float:
+    number = float(value)
+    if not number >= 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return number
+
+
 def _parser() -> argparse.ArgumentParser:
     from autograder.demo import DEFAULT_OUT as DEMO_OUT
     from autograder.grading import DEFAULT_OUT as GRADE_OUT, default_jobs
@@ -63,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="address space a student's kernel may use, in GiB (default: 2)")
     grd.add_argument("--max-output", type=_positive, default=100_000, metavar="CHARS",
                      help="output kept per cell; the rest is cut with a note (default: 100000)")
+    grd.add_argument("--max-processes", type=_count, default=64, metavar="N",
+                     help="processes and threads a student's kernel may run at once, itself included; "
+                          "needs the sandbox (default: 64; 0: no limit)")
+    grd.add_argument("--max-file-size", type=_size, default=256, metavar="MIB",
+                     help="size one file written by a student's kernel may reach, in MiB (default: 256; 0: no limit)")
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code without bubblewrap even where it is available (not recommended)")
     grd.add_argument("--out", type=Path, default=GRADE_OUT, metavar="DIR",
@@ -105,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
                         args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout,
                         figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
+                        max_processes=args.max_processes or None, max_file_mib=args.max_file_size or None,
                         sandbox=False if args.no_sandbox else None)
             print(summary_table(run))
             print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")

@@ -17,10 +17,12 @@ cells in the gradebook); (2) worker processes grade submissions, one kernel each
 and prints a summary.
 
 Status of a submission: ``graded``; ``timeout`` (a cell was interrupted, or the notebook
-stopped); ``error`` (the kernel died or could not start; the grader itself failed);
-``invalid`` (no readable notebook); ``flagged`` (read-only cells were edited: they were
-restored and the notebook graded). The ``detail`` column says what happened, and so does
-the top of the feedback page.
+stopped); ``memory`` (a cell ran out of its memory limit); ``limit`` (a cell reached the
+process or file size limit); ``error`` (the kernel died or could not start; the grader
+itself failed); ``invalid`` (no readable notebook); ``flagged`` (read-only cells were
+edited: they were restored and the notebook graded; or an exercise's answer was taken from
+nnlib: its test scored 0). The ``detail`` column says what happened, and so does the top of
+the feedback page.
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ def find_submissions(root: Path, chapters: list[str], workdir: Path,
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           timeout: float = 30.0, db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR,
           progress: bool = True, notebook_timeout: float | None = None, figures: bool = False,
-          memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None) -> GradingRun:
+          memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None,
+          max_processes: int | None = 64, max_file_mib: float | None = 256) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""
     from autograder.feedback import warm_up
 
@@ -181,7 +184,8 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         limits = Limits(cell_timeout=timeout, notebook_timeout=notebook_timeout,
                         memory=int(memory_gib * 1024**3) if memory_gib else None, output_bytes=int(max_output),
-                        sandbox=sandbox)
+                        processes=int(max_processes) if max_processes else None,
+                        file_size=int(max_file_mib * 1024**2) if max_file_mib else None, sandbox=sandbox)
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
                       tuple(notes), problem, timestamp, figures)
                  for student, chapter, nb, notes, problem, timestamp in found]
@@ -254,4 +258,9 @@ def summary_table(run: GradingRun) -> str:
         lines.append("")
         lines.append(f"WARNING: no sandbox (bubblewrap not available here): the code of {len(unsandboxed)} "
                      "submission(s) ran with the grader's own file and network access.")
+    unlimited = [r for r in run.results if r.sandboxed and not r.process_limit]
+    if unlimited:
+        lines.append("")
+        lines.append(f"WARNING: no process limit for {len(unlimited)} submission(s): the sandboxed kernel could "
+                     "not run under a user id of its own here (is setpriv installed?).")
     return "\n".join(lines)

@@ -21,13 +21,17 @@ hardening work plug in here: ``_kernel_command`` and ``Limits``.)
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
+import copy
+import itertools
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +59,12 @@ class Limits:
         in the student's cell, and the kernel lives on.
     output_bytes: bytes of output one cell may keep (text and data); the rest is dropped,
         with a note in the cell.
+    processes: processes and threads the kernel may run at once, itself included
+        (RLIMIT_NPROC, counted for a user id of its own; ipykernel with numpy and matplotlib
+        runs about 10); None: no limit. Enforced only in the sandbox (see ``_isolation``):
+        outside it the count would include the grader's own processes.
+    file_size: bytes one file written by the kernel may reach (RLIMIT_FSIZE), its raw
+        stdout and stderr included; None: no limit.
     sandbox: run the kernel in bubblewrap (None: when available, see ``sandbox_available``).
     guard_tests: before each test cell, undo what student code did to numpy, math, builtins
         and the setup cell's names (see ``autograder.guard``).
@@ -66,6 +76,8 @@ class Limits:
     startup_timeout: float = 60.0
     memory: int | None = 2 * 1024**3
     output_bytes: int = 100_000
+    processes: int | None = 64
+    file_size: int | None = 256 * 1024**2
     sandbox: bool | None = None
     guard_tests: bool = True
 
@@ -78,6 +90,8 @@ class Execution:
     answered. interrupted: cells stopped by the per-cell timeout. stopped_at / stop_reason:
     the cell at which the run ended early and why ("timeout", "died", "budget"), else None.
     error: the kernel could not be started (then nothing ran).
+    process_limit: the process limit was in force (the sandbox gave the kernel a user id of its
+    own, or a user namespace).
     """
 
     notebook: NotebookNode
@@ -92,6 +106,8 @@ class Execution:
     truncated: list[int] = field(default_factory=list)
     failed: set[int] = field(default_factory=set)
     tampered: list[int] = field(default_factory=list)
+    process_limit: bool = False
+    kernel_uid: int | None = None
 
 
 class _KernelManager(AsyncKernelManager):
@@ -100,6 +116,12 @@ class _KernelManager(AsyncKernelManager):
     figures = False
     wrapper: list[str] = []
     sandboxed = False
+    kernel_uid: int | None = None
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.kernel_uid is not None:  # written 0600 by root: the kernel must read it
+            os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = self.wrapper + _kernel_command(self.connection_file, self.figures) + list(extra_arguments or [])
@@ -126,10 +148,15 @@ def sandbox_available() -> bool:
     return _SANDBOX
 
 
-def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
+def _sandbox_command(runtime: Path, scratch: Path, kernel_uid: int | None = None) -> list[str]:
     """bubblewrap: the system's programs and this Python read-only, the release read-only, the
     scratch folder writable, and nothing else of the machine (no /work, /root, /home, no other
-    /tmp, no network, its own process numbering)."""
+    /tmp, no network, its own process numbering).
+
+    kernel_uid: run as root, the kernel drops to this user id of its own (see ``_isolation``);
+    run as another user, the sandbox gets a user namespace. Either way the kernel is not
+    root inside, and the process limit counts only its own processes.
+    """
     command = [shutil.which("bwrap") or "bwrap"]
     for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"):
         path = Path(top)
@@ -141,13 +168,24 @@ def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
     # (a Python environment or a release that lives under /tmp) stays visible on top of it.
     command += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     pythons = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(sys.executable).resolve().parent.parent}
-    for prefix in sorted(pythons):
-        if not any(str(prefix).startswith(top + "/") for top in ("/usr", "/bin", "/lib", "/etc")):
-            command += ["--ro-bind", str(prefix), str(prefix)]
+    binds = [(str(p), str(p)) for p in sorted(pythons)
+             if not any(str(p).startswith(top + "/") for top in ("/usr", "/bin", "/lib", "/etc"))]
     if Path(sys.prefix) != Path(sys.prefix).resolve():
-        command += ["--ro-bind", str(Path(sys.prefix).resolve()), sys.prefix]
+        binds.append((str(Path(sys.prefix).resolve()), sys.prefix))
+    binds.append((str(runtime), str(runtime)))
+    # bubblewrap makes the folders that hold the mounts with their host modes; a Python under
+    # /root (0700) would be out of reach of the kernel's own user id. Make them 0755 (they
+    # hold nothing but the mounts).
+    targets = {target for _, target in binds} | {str(scratch)}
+    holders = sorted({str(parent) for target in targets for parent in Path(target).parents
+                      if str(parent) not in ("/", "/tmp") and str(parent) not in targets
+                      and not str(parent).startswith(("/usr", "/etc", "/proc", "/dev"))},
+                     key=lambda p: p.count("/"))
+    for holder in holders:
+        command += ["--perms", "0755", "--dir", holder]
+    for source, target in binds:
+        command += ["--ro-bind", source, target]
     command += [
-        "--ro-bind", str(runtime), str(runtime),
         "--bind", str(scratch), str(scratch),
         # The folders bubblewrap made to hold those (e.g. the parents of the release folder)
         # are read-only too: the scratch folder is the only place the kernel can write.
@@ -155,22 +193,70 @@ def _sandbox_command(runtime: Path, scratch: Path) -> list[str]:
         "--chdir", str(scratch),
         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
         "--die-with-parent", "--cap-drop", "ALL",
-        "--",
     ]
-    return command
+    if kernel_uid is not None:
+        # setpriv needs these two to change user; the change itself clears every capability.
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                    shutil.which("setpriv") or "setpriv", f"--reuid={kernel_uid}", f"--regid={kernel_uid}",
+                    "--clear-groups", "--inh-caps=-all", "--no-new-privs"]
+    elif os.geteuid() != 0:
+        command += ["--unshare-user"]
+    return command + ["--"]
 
 
 # In its pid namespace the kernel's parent is bubblewrap's init (pid 1), which ipykernel's
 # parent poller takes for "the grader has exited"; --die-with-parent does that job instead.
 _SANDBOXED_KERNEL_OPTIONS = ["--IPKernelApp.parent_handle=1"]
 
+# User ids for sandboxed kernels started by root: one per kernel alive at a time (the grader's
+# process id and a counter), far above the ids of real accounts.
+_KERNEL_UID_BASE = 1_500_000_000
+_KERNEL_UIDS = itertools.count()
+_UID_DROP: bool | None = None  # None: not tried yet; False: failed here once, not used again
 
-def _limits_command(limits: Limits) -> list[str]:
+
+def _isolation(sandboxed: bool) -> tuple[int | None, bool]:
+    """(the user id the kernel drops to, or None; whether the process limit is in force).
+
+    RLIMIT_NPROC counts every process of a user id on the machine, and root ignores it. So
+    the limit holds only where the kernel's processes are counted alone: run as root, the
+    sandboxed kernel takes a user id of its own (util-linux's setpriv); run as another user,
+    the sandbox's user namespace keeps its own count. Without the sandbox it is not set.
+    """
+    if not sandboxed:
+        return None, False
+    if os.geteuid() != 0:
+        return None, True
+    if _UID_DROP is False or not shutil.which("setpriv"):
+        return None, False
+    uid = _KERNEL_UID_BASE + (os.getpid() % (1 << 22)) * 16 + next(_KERNEL_UIDS) % 16
+    return uid, True
+
+
+def _limits_command(limits: Limits, process_limit: bool = False) -> list[str]:
     """Resource limits set by util-linux's prlimit just before the kernel starts."""
     prlimit = shutil.which("prlimit")
-    if not prlimit or not limits.memory or not sys.platform.startswith("linux"):
+    if not prlimit or not sys.platform.startswith("linux"):
         return []
-    return [prlimit, f"--as={int(limits.memory)}", "--core=0", "--"]
+    options = ["--core=0"]
+    if limits.memory:
+        options.append(f"--as={int(limits.memory)}")
+    if limits.file_size:
+        options.append(f"--fsize={int(limits.file_size)}")
+    if limits.processes and process_limit:
+        options.append(f"--nproc={int(limits.processes)}")
+    return [prlimit, *options, "--"]
+
+
+def _give_to(folder: Path, uid: int) -> None:
+    """Make ``folder`` and what it holds (not what its links point to) belong to ``uid``.
+
+    The folder stays open to others for lookup (0711): bubblewrap, root without capabilities
+    by then, must enter it to start the kernel there.
+    """
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, uid, uid)
+    folder.chmod(0o711)
 
 
 def _kernel_command(connection_file: str, figures: bool = False) -> list[str]:
@@ -319,8 +405,44 @@ class _GradingClient(NotebookClient):
         raise CellTimeoutError.error_from_timeout_and_cell("Cell ignored the interrupt", timeout, cell)
 
 
-async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, log_path: Path,
-               figures: bool) -> Execution:
+class _LogTail:
+    """The kernel's own stdout and stderr (not the cells' output): a pipe drained by a thread
+    that keeps only the last ``size`` characters. No file: a student writing gigabytes to the
+    raw file descriptors fills no disk, and no file size limit blocks the kernel."""
+
+    def __init__(self, size: int = 4000) -> None:
+        self.size = size
+        self.read_end, self.write_end = os.pipe()
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.kept = 0
+        self.thread = threading.Thread(target=self._drain, daemon=True, name="kernel-log")
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while chunk := os.read(self.read_end, 65536):
+            self.chunks.append(chunk)
+            self.kept += len(chunk)
+            while self.kept - len(self.chunks[0]) >= self.size:
+                self.kept -= len(self.chunks.popleft())
+
+    def started(self) -> None:
+        """The kernel holds the write end now; ours must go, or the reader never sees the end."""
+        if self.write_end >= 0:
+            os.close(self.write_end)
+            self.write_end = -1
+
+    def text(self, wait: float = 2.0) -> str:
+        self.started()
+        self.thread.join(timeout=wait)
+        return b"".join(self.chunks).decode("utf-8", errors="replace")[-self.size:]
+
+    def close(self) -> None:
+        self.started()
+        if not self.thread.is_alive():
+            os.close(self.read_end)
+
+
+async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, figures: bool) -> Execution:
     started = time.monotonic()
     deadline = started + limits.notebook_timeout if limits.notebook_timeout else None
     km = _KernelManager(transport="ipc", ip=str(scratch / ".kernel"), connection_file=str(scratch / ".kernel.json"))
@@ -331,15 +453,25 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, l
         # A SIGINT to the process group would also reach bubblewrap, which stops the sandbox;
         # ipykernel takes the interrupt as a message on its control channel instead.
         km.kernel_spec.interrupt_mode = "message"
-    km.wrapper = (_sandbox_command(runtime, scratch) if sandboxed else []) + _limits_command(limits)
+    kernel_uid, process_limit = _isolation(sandboxed)
+    if kernel_uid is not None:
+        _give_to(scratch, kernel_uid)
+        km.kernel_uid = kernel_uid
+    km.wrapper = (_sandbox_command(runtime, scratch, kernel_uid) if sandboxed else []) + \
+        _limits_command(limits, process_limit)
     client = _GradingClient(nb, km, limits, deadline)
-    execution = Execution(notebook=nb, sandboxed=sandboxed)
-    with open(log_path, "wb") as log:
+    execution = Execution(notebook=nb, sandboxed=sandboxed, process_limit=bool(process_limit and limits.processes),
+                          kernel_uid=kernel_uid)
+    log = _LogTail()
+    try:
         try:
-            await km.start_kernel(env=_kernel_env(runtime, scratch), cwd=str(scratch), stdout=log, stderr=log)
+            await km.start_kernel(env=_kernel_env(runtime, scratch), cwd=str(scratch),
+                                  stdout=log.write_end, stderr=log.write_end)
         except (RuntimeError, OSError) as exc:
             execution.error = f"the kernel could not be started: {exc}"
             return execution
+        finally:
+            log.started()
         pgid = getattr(km.provisioner, "pgid", None)
         try:
             client.kc = km.client()
@@ -353,6 +485,9 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, l
             await _run_cells(client, execution)
         finally:
             await _kill(km, client, pgid)
+    finally:
+        execution.kernel_log = log.text()
+        log.close()
     execution.executed = set(client.executed_indices)
     execution.interrupted = list(client.interrupted_indices)
     execution.truncated = list(client.truncated_indices)
@@ -471,15 +606,28 @@ def run_notebook(nb: NotebookNode, runtime: Path, limits: Limits = Limits(), fig
 
     figures: draw matplotlib figures as PNG outputs (default: figures show as text).
     """
+    global _UID_DROP
     runtime = Path(runtime).resolve()
+    cells = copy.deepcopy(nb.cells)
+    execution = _run_once(nb, runtime, limits, figures)
+    if execution.error and execution.kernel_uid is not None and _UID_DROP is None:
+        # The kernel could not start under a user id of its own (e.g. the Python environment
+        # is readable by its owner only): if it starts without, go on that way, without the
+        # process limit.
+        _UID_DROP = False
+        nb.cells = cells
+        retry = _run_once(nb, runtime, limits, figures)
+        if retry.error:
+            _UID_DROP = None
+        return retry
+    if execution.kernel_uid is not None and not execution.error:
+        _UID_DROP = True
+    return execution
+
+
+def _run_once(nb: NotebookNode, runtime: Path, limits: Limits, figures: bool) -> Execution:
     scratch = _scratch_folder(runtime)
-    log_path = scratch / ".kernel.log"
     try:
-        execution = _run_to_completion(_run(nb, runtime, limits, scratch, log_path, figures))
-        try:
-            execution.kernel_log = log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            pass
-        return execution
+        return _run_to_completion(_run(nb, runtime, limits, scratch, figures))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

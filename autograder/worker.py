@@ -38,13 +38,14 @@ import nbformat  # noqa: E402
 
 from autograder.feedback import render_feedback, render_problem_page  # noqa: E402
 from autograder.kernel import Limits, run_notebook  # noqa: E402
+from autograder.reference_imports import reference_imports  # noqa: E402
 from autograder.release import Assignment  # noqa: E402
 from autograder.scoring import score_test_cell  # noqa: E402
 from autograder.submission import InvalidSubmission, read_notebook, restore  # noqa: E402
 
 __all__ = ["Task", "Result", "grade_submission", "WorkerPool", "STATUSES"]
 
-STATUSES = ("graded", "timeout", "memory", "error", "invalid", "flagged")
+STATUSES = ("graded", "timeout", "memory", "limit", "error", "invalid", "flagged")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Result:
     timestamp: str | None = None
     seconds: float = 0.0
     sandboxed: bool = True  # False: the kernel ran without bubblewrap (see kernel.sandbox_available)
+    process_limit: bool = True  # False: a process limit was asked for but could not be set
 
     @property
     def score(self) -> float:
@@ -97,8 +99,26 @@ def _cell_name(nb, index: int) -> str:
     return f"{grade_id} (code cell {number})" if grade_id else f"code cell {number}"
 
 
-def _raised(cell, ename: str) -> bool:
-    return any(o.get("output_type") == "error" and o.get("ename") == ename for o in cell.get("outputs", []))
+def _raised(cell, ename: str, words: str = "") -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") == ename and words in str(o.get("evalue", ""))
+               for o in cell.get("outputs", []))
+
+
+def _hit_process_limit(cell) -> bool:
+    """fork or a new thread refused (EAGAIN): what RLIMIT_NPROC does."""
+    return _raised(cell, "BlockingIOError", "Resource temporarily unavailable") or \
+        _raised(cell, "RuntimeError", "can't start new thread")
+
+
+def _hit_file_size_limit(cell) -> bool:
+    return _raised(cell, "OSError", "File too large")
+
+
+def _exercise_tests(assignment: Assignment) -> dict[str, str]:
+    """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
+    solutions = [m["grade_id"] for c in assignment.release_cells
+                 if (m := c.get("metadata", {}).get("nbgrader", {})).get("solution") and m.get("grade_id")]
+    return {name: f"test_{name}" for name in solutions if f"test_{name}" in assignment.points}
 
 
 def _zero(task: Task, status: str, detail: str) -> Result:
@@ -176,13 +196,33 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
         limit = f" (limit {task.limits.memory / 1024**3:g} GiB)" if task.limits.memory else ""
         notes.append(f"memory limit{limit}: out of memory in "
                      + ", ".join(_cell_name(nb, i) for i in out_of_memory))
+    if execution.process_limit:
+        forks = [i for i in sorted(execution.executed) if _hit_process_limit(nb.cells[i])]
+        if forks:
+            if status == "graded":
+                status = "limit"
+            notes.append(f"process limit ({task.limits.processes} processes and threads) reached in "
+                         + ", ".join(_cell_name(nb, i) for i in forks))
+    if task.limits.file_size:
+        big_files = [i for i in sorted(execution.executed) if _hit_file_size_limit(nb.cells[i])]
+        if big_files:
+            if status == "graded":
+                status = "limit"
+            notes.append(f"file size limit ({task.limits.file_size / 2**20:g} MiB per file) reached in "
+                         + ", ".join(_cell_name(nb, i) for i in big_files))
     if execution.tampered:
         notes.append("the grader could not restore numpy/math/builtins before "
                      + ", ".join(_cell_name(nb, i) for i in execution.tampered) + " (scored 0)")
     if execution.truncated:
         notes.append(f"output cut to {task.limits.output_bytes} characters in "
                      + ", ".join(_cell_name(nb, i) for i in execution.truncated))
-    if restoration.edited and status == "graded":
+    tests_of = _exercise_tests(assignment)
+    taken = reference_imports(nb, tests_of)
+    if taken:
+        notes.append("answer taken from nnlib instead of written: " + "; ".join(
+            f"{name}, in " + ", ".join(_cell_name(nb, i) for i in cells) + f" ({tests_of[name]} scored 0)"
+            for name, cells in taken.items()))
+    if (restoration.edited or taken) and status == "graded":
         status = "flagged"
 
     scores: dict[str, float | None] = {}
@@ -192,13 +232,16 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
             score = score_test_cell(cell, index in execution.executed)
             if score and (index in execution.failed or index in execution.tampered):
                 score = 0.0  # failed without showing it, or its test environment was broken
+            if score and meta["grade_id"] in {tests_of[name] for name in taken}:
+                score = 0.0  # the reference answer, not the student's
             scores[meta["grade_id"]] = score
     for grade_id in assignment.points:
         scores.setdefault(grade_id, 0.0)
     LimitOutput().preprocess(nb, {})
     result = Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
                     unanswered=sorted(restoration.unanswered), timestamp=task.timestamp,
-                    sandboxed=execution.sandboxed)
+                    sandboxed=execution.sandboxed,
+                    process_limit=execution.process_limit or not task.limits.processes or not execution.sandboxed)
     result.autograded = _write(autograded_path, nbformat.writes(nb))
     result.feedback = _write(feedback_path, render_feedback(nb, assignment, scores, notes))
     return result

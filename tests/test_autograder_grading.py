@@ -99,10 +99,12 @@ def _submissions(root):
     add("partly_wrong", ch2, with_answers(ok2, {"relu_backward": wrong2["relu_backward"]["gradient_of_output_not_input"]}), 2)
     # A warning does not cost points; other stderr text still does (nbgrader's rule).
     add("warnings", ch1, with_answers(ok1, {"sigmoid": NAIVE_SIGMOID, "relu": NOISY_RELU}), 4)
-    # Importing the answer from nnlib gets the student build, whose sigmoid raises (-2); a
-    # deleted test cell is put back and graded: relu is wrong, so its point is lost (-1).
-    cheat = with_answers(ok1, {"sigmoid": ANSWER_FROM_NNLIB, "relu": wrong["relu"]["absolute_value"]})
-    add("deleted_test", ch1, _without(cheat, "test_relu"), 2, detail="deleted test cells restored and graded: test_relu")
+    # A deleted test cell is put back and graded: relu is wrong, so its point is lost (-1).
+    cheat = with_answers(ok1, {"relu": wrong["relu"]["absolute_value"]})
+    add("deleted_test", ch1, _without(cheat, "test_relu"), 4, detail="deleted test cells restored and graded: test_relu")
+    # Importing the answer from nnlib: flagged, and that exercise's test scores 0 (-2).
+    add("imports_answer", ch1, with_answers(ok1, {"sigmoid": ANSWER_FROM_NNLIB}), 3, "flagged",
+        "answer taken from nnlib instead of written: sigmoid, in sigmoid (code cell 2) (test_sigmoid scored 0)")
     # An edited test cell is restored from the gradebook, and the submission flagged.
     edited = with_answers(ok1, {"sigmoid": wrong["sigmoid"]["sign_flipped"]})
     _cell(edited, "test_sigmoid").source = "assert True"

@@ -105,6 +105,32 @@ print("WROTE", sorted(set(wrote)))
 
 HUGE_PRINT = 'print("x" * 20_000_000)\n'
 
+# Forks sleeping children until the process limit refuses; prints how many it got. The error
+# is not caught: the cell fails, as a fork bomb's would.
+FORKER = '''import os, time
+children = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(120)
+            os._exit(0)
+        children += 1
+finally:
+    print("FORKED", children)
+'''
+
+# Writes one file bigger than the batch's file size limit (8 MiB).
+FILLER = '''with open("filler.bin", "wb") as handle:
+    for _ in range(16):
+        handle.write(b"x" * 2**20)
+'''
+
+# Takes relu from nnlib through an alias, in a cell of its own and in the relu cell.
+REFERENCER = '''import nnlib as nl
+def relu(z):
+    return nl.relu(z)
+'''
+
 
 def _cell(nb, grade_id):
     return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
@@ -149,10 +175,16 @@ def _grade_batch(root: Path) -> None:
     for cell in stripped.cells:
         cell.metadata.pop("nbgrader", None)
     add("stripped", stripped, 5, "graded", "cells matched to the release by position")
+    add("forker", _insert_after(ok, "test_sigmoid", FORKER), 5, "limit",
+        "process limit (64 processes and threads) reached in code cell 4")
+    add("filler", _insert_after(ok, "test_sigmoid", FILLER), 5, "limit",
+        "file size limit (8 MiB per file) reached in code cell 4")
+    add("referencer", with_answers(ok, {"relu": REFERENCER}), 4, "flagged",
+        "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
     (root / "expected.json").write_text(json.dumps(expected))
     # Grade the honest students first, so the vandal has a gradebook and tables to attack.
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False)
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False)
+    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8)
+    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8)
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +262,11 @@ def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path)
     warnings = [line for line in table.splitlines() if "sandbox" in line]
     assert len(warnings) == 1 and warnings[0].startswith("WARNING: no sandbox") and "2 submission" in warnings[0]
     assert sys.platform != "linux" or sandbox_available()
+
+
+def test_a_fork_bomb_stops_at_the_process_limit(batch):
+    root, _ = batch
+    forked = int(_printed(root, "forker", "FORKED").split()[1])
+    assert 20 < forked < 64, "the kernel's own threads count towards the 64"
+    feedback = support.html_text(root / "out" / "feedback" / "forker" / CH / f"{CH}.html")
+    assert "BlockingIOError" in feedback and "process limit" in feedback

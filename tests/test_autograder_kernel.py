@@ -120,3 +120,72 @@ def test_sandbox_keeps_a_python_environment_under_tmp_visible(tmp_path):
     prefix = str(Path(sys.prefix).resolve())
     binds = [i for i, arg in enumerate(command) if arg == prefix and command[i - 1] == "--ro-bind"]
     assert binds and all(i > tmpfs for i in binds)
+
+
+FORK_UNTIL_REFUSED = '''import os, time
+children = 0
+try:
+    for _ in range(1000):
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        children += 1
+finally:
+    print(children)
+'''
+
+
+def test_sandboxed_kernel_runs_as_a_user_of_its_own_under_a_process_limit(runtime):
+    from autograder.kernel import sandbox_available
+
+    assert sandbox_available(), "bubblewrap must work here (.ci/run installs it)"
+    nb = new_notebook(cells=[new_code_cell("import os\nprint(os.getuid(), os.geteuid())"),
+                             new_code_cell(FORK_UNTIL_REFUSED),
+                             new_code_cell("print('still here')")])
+    execution = run_notebook(nb, runtime, Limits(processes=40))
+    assert execution.sandboxed and execution.process_limit and execution.error is None
+    uid, euid = map(int, _stdout(nb.cells[0]).split())
+    assert uid == euid and uid != 0 and (os.geteuid() != 0 or uid == execution.kernel_uid)
+    children = int(_stdout(nb.cells[1]))
+    assert 10 < children < 40, "the kernel's own threads count too"
+    error = next(o for o in nb.cells[1].outputs if o.output_type == "error")
+    assert error.ename == "BlockingIOError"
+    assert _stdout(nb.cells[2]).strip() == "still here"
+    if execution.kernel_uid is not None:
+        assert not _processes_of(execution.kernel_uid), "the sleeping children die with the kernel"
+
+
+def _processes_of(uid: int, wait: float = 5.0) -> list:
+    """Live processes of ``uid``, after giving the dying ones ``wait`` seconds to go."""
+    import time
+
+    import psutil
+
+    give_up = time.monotonic() + wait
+    while True:
+        left = []
+        for process in psutil.process_iter(["uids", "status"]):
+            try:
+                if process.info["uids"] and process.info["uids"].real == uid and \
+                        process.info["status"] != psutil.STATUS_ZOMBIE and process.is_running():
+                    left.append(process)
+            except psutil.Error:
+                pass
+        if not left or time.monotonic() > give_up:
+            return left
+        time.sleep(0.2)
+
+
+def test_files_written_by_the_kernel_stop_at_the_file_size_limit(runtime):
+    nb = new_notebook(cells=[
+        new_code_cell("open('big.bin', 'wb').write(b'x' * 3 * 2**20)"),
+        # The raw stdout: ipykernel shows it in the cell, and its copy to the kernel's own
+        # stdout goes to a pipe, not a file, so it neither fills a disk nor stops at the limit.
+        new_code_cell("import os\nos.write(1, b'x' * 3 * 2**20)"),
+        new_code_cell("open('small.bin', 'wb').write(b'x' * 2**19)\nprint(os.path.getsize('big.bin'))")])
+    execution = run_notebook(nb, runtime, Limits(file_size=2**20, cell_timeout=20))
+    errors = [[o.evalue for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
+    assert "File too large" in errors[0][0] and not errors[1] and not errors[2]
+    assert execution.truncated == [1] and not execution.interrupted
+    assert int(_stdout(nb.cells[2])) == 2**20
+    assert len(execution.kernel_log) <= 4000
