@@ -196,6 +196,10 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
         limit = f" (limit {task.limits.memory / 1024**3:g} GiB)" if task.limits.memory else ""
         notes.append(f"memory limit{limit}: out of memory in "
                      + ", ".join(_cell_name(nb, i) for i in out_of_memory))
+    exits = [i for i in sorted(execution.executed) if _raised(nb.cells[i], "SystemExit")]
+    if exits:
+        notes.append("sys.exit() called in " + ", ".join(_cell_name(nb, i) for i in exits)
+                     + "; the kernel went on with the next cell")
     if execution.process_limit:
         forks = [i for i in sorted(execution.executed) if _hit_process_limit(nb.cells[i])]
         if forks:

@@ -129,6 +129,11 @@ def _submissions(root):
     add("slow", ch1, with_answers(ok1, {"relu": "while True:\n    pass\n"}), 4, "timeout", "interrupted after")
     # A cell that ignores the interrupt: the kernel is stopped, later cells are not run.
     add("stubborn", ch1, _insert_after(ok1, "test_relu", STUBBORN_CELL), 3, "timeout", "ignored the interrupt")
+    # sys.exit() in a solution cell, and in a function the test calls: each costs its own
+    # test, the kernel goes on, and the detail says where.
+    add("exits", ch1, with_answers(ok1, {"relu": "import sys\nsys.exit(1)\n",
+                                         "softmax": "import sys\ndef softmax(z):\n    sys.exit(0)\n"}), 2,
+        detail="sys.exit() called in relu (code cell 5), test_softmax")
     # The kernel dies in the softmax cell: what ran before it keeps its points.
     add("crash", ch1, with_answers(ok1, {"softmax": "import os\nos._exit(1)\n"}), 3, "error", "the kernel died")
     return expected
