@@ -152,7 +152,8 @@ def softmax(z: np.ndarray) -> np.ndarray:
     logits like 1000.
     """
     ### BEGIN SOLUTION 01_feedforward
-    shifted = z - np.max(z, axis=-1, keepdims=True)
+    z = np.asarray(z)
+    shifted = z - z.max(axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return e / e.sum(axis=-1, keepdims=True)
     ### END SOLUTION 01_feedforward

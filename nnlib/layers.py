@@ -160,7 +160,7 @@ class Dense(Layer):
         ### BEGIN SOLUTION 02_backprop
         x = self._cache[0]
         np.matmul(x.T, dout, out=self.grads["W"])
-        np.sum(dout, axis=0, out=self.grads["b"])
+        dout.sum(axis=0, out=self.grads["b"])
         ### END SOLUTION 02_backprop
 
     def __repr__(self) -> str:
