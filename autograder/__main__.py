@@ -37,7 +37,7 @@ def _count(value: str) -> int:
     return number
 
 
-def _size(value: str) -> float:
+def _non_negative(value: str) -> float:
     number = float(value)
     if not number >= 0:
         raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
@@ -74,8 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="parallel worker processes, one kernel each (default: the number of cores)")
     grd.add_argument("--timeout", type=_positive, default=30.0, metavar="S",
                      help="seconds a cell may run before it is interrupted (default: 30)")
-    grd.add_argument("--notebook-timeout", type=_positive, default=None, metavar="S",
-                     help="seconds a whole notebook may run (default: no limit)")
+    grd.add_argument("--notebook-timeout", type=_non_negative, default=300.0, metavar="S",
+                     help="seconds a whole notebook may run, kernel start included (default: 300; 0: no limit)")
     grd.add_argument("--memory", type=_positive, default=2.0, metavar="GIB",
                      help="address space a student's kernel may use, in GiB (default: 2)")
     grd.add_argument("--max-output", type=_positive, default=100_000, metavar="CHARS",
@@ -83,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     grd.add_argument("--max-processes", type=_count, default=64, metavar="N",
                      help="processes and threads a student's kernel may run at once, itself included; "
                           "needs the sandbox (default: 64; 0: no limit)")
-    grd.add_argument("--max-file-size", type=_size, default=256, metavar="MIB",
+    grd.add_argument("--max-file-size", type=_non_negative, default=256, metavar="MIB",
                      help="size one file written by a student's kernel may reach, in MiB (default: 256; 0: no limit)")
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code without bubblewrap even where it is available (not recommended)")
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("--jobs must be at least 1", file=sys.stderr)
                 return 2
             run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
-                        args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout,
+                        args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout or None,
                         figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
                         max_processes=args.max_processes or None, max_file_mib=args.max_file_size or None,
                         sandbox=False if args.no_sandbox else None)

@@ -157,7 +157,7 @@ def find_submissions(root: Path, chapters: list[str], workdir: Path,
 
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           timeout: float = 30.0, db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR,
-          progress: bool = True, notebook_timeout: float | None = None, figures: bool = False,
+          progress: bool = True, notebook_timeout: float | None = 300.0, figures: bool = False,
           memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None,
           max_processes: int | None = 64, max_file_mib: float | None = 256) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""

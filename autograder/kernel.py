@@ -53,6 +53,8 @@ class Limits:
     cell_timeout: seconds one cell may run before it is interrupted.
     interrupt_grace: seconds an interrupted cell gets to stop before the kernel is killed.
     notebook_timeout: seconds for the whole notebook (kernel start included); None: no cap.
+        The default, 5 minutes, is 20 times what a solved chapter takes to grade; it also
+        bounds how long anything the notebook left running can slow the other workers.
     startup_timeout: seconds for the kernel to start and answer.
     memory: bytes of address space the kernel may map (RLIMIT_AS; numpy with one BLAS thread
         imports in ~0.4 GB of it); None: no limit. An allocation past it raises MemoryError
@@ -72,7 +74,7 @@ class Limits:
 
     cell_timeout: float = 30.0
     interrupt_grace: float = 5.0
-    notebook_timeout: float | None = None
+    notebook_timeout: float | None = 300.0
     startup_timeout: float = 60.0
     memory: int | None = 2 * 1024**3
     output_bytes: int = 100_000

@@ -51,12 +51,18 @@ def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_envi
     assert not left
 
 
-def test_notebook_budget_stops_a_long_run(runtime):
-    cells = [new_code_cell("import time")] + [new_code_cell("time.sleep(1)") for _ in range(10)]
+# A child that spins on the CPU forever, left behind by the cell that started it.
+SPINNER = "import os, time\nif os.fork() == 0:\n    while True:\n        pass\n"
+
+
+def test_notebook_budget_stops_a_long_run_and_what_it_left_running(runtime):
+    cells = [new_code_cell(SPINNER)] + [new_code_cell("time.sleep(1)") for _ in range(10)]
     nb = new_notebook(cells=cells)
     execution = run_notebook(nb, runtime, Limits(cell_timeout=30, notebook_timeout=4))
     assert execution.stop_reason == "budget"
     assert len(execution.executed) < len(cells)
+    if execution.kernel_uid is not None:
+        assert not _processes_of(execution.kernel_uid), "the spinning child dies with the kernel"
 
 
 def test_only_python_warnings_count_as_harmless_stderr():
