@@ -79,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     grd.add_argument("--memory", type=_positive, default=2.0, metavar="GIB",
                      help="address space a student's kernel may use, in GiB (default: 2)")
     grd.add_argument("--max-output", type=_positive, default=100_000, metavar="CHARS",
-                     help="output kept per cell; the rest is cut with a note (default: 100000)")
+                     help="text output kept per cell; the rest is cut with a note (default: 100000)")
+    grd.add_argument("--max-notebook-output", type=_positive, default=5_000_000, metavar="CHARS",
+                     help="output kept for the whole notebook, figures included (default: 5000000)")
     grd.add_argument("--max-processes", type=_count, default=64, metavar="N",
                      help="processes and threads a student's kernel may run at once, itself included; "
                           "needs the sandbox (default: 64; 0: no limit)")
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
                         args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout or None,
                         figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
+                        max_notebook_output=int(args.max_notebook_output),
                         max_processes=args.max_processes or None, max_file_mib=args.max_file_size or None,
                         sandbox=False if args.no_sandbox else None)
             print(summary_table(run))

@@ -159,7 +159,8 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
           timeout: float = 30.0, db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR,
           progress: bool = True, notebook_timeout: float | None = 300.0, figures: bool = False,
           memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None,
-          max_processes: int | None = 64, max_file_mib: float | None = 256) -> GradingRun:
+          max_processes: int | None = 64, max_file_mib: float | None = 256,
+          max_notebook_output: int = 5_000_000) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""
     from autograder.feedback import warm_up
 
@@ -184,6 +185,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         limits = Limits(cell_timeout=timeout, notebook_timeout=notebook_timeout,
                         memory=int(memory_gib * 1024**3) if memory_gib else None, output_bytes=int(max_output),
+                        notebook_output_bytes=int(max_notebook_output),
                         processes=int(max_processes) if max_processes else None,
                         file_size=int(max_file_mib * 1024**2) if max_file_mib else None, sandbox=sandbox)
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,

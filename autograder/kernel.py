@@ -59,8 +59,11 @@ class Limits:
     memory: bytes of address space the kernel may map (RLIMIT_AS; numpy with one BLAS thread
         imports in ~0.4 GB of it); None: no limit. An allocation past it raises MemoryError
         in the student's cell, and the kernel lives on.
-    output_bytes: bytes of output one cell may keep (text and data); the rest is dropped,
-        with a note in the cell.
+    output_bytes: characters of text output one cell may keep (prints, text and HTML
+        displays); the rest is dropped, with a note in the cell.
+    notebook_output_bytes: characters of output the whole notebook may keep, figures
+        included (a chapter with every figure drawn keeps about 1.4 million); the rest is
+        dropped likewise. Many cells that each print just under ``output_bytes`` stop here.
     processes: processes and threads the kernel may run at once, itself included
         (RLIMIT_NPROC, counted for a user id of its own; ipykernel with numpy and matplotlib
         runs about 10); None: no limit. Enforced only in the sandbox (see ``_isolation``):
@@ -78,6 +81,7 @@ class Limits:
     startup_timeout: float = 60.0
     memory: int | None = 2 * 1024**3
     output_bytes: int = 100_000
+    notebook_output_bytes: int = 5_000_000
     processes: int | None = 64
     file_size: int | None = 256 * 1024**2
     sandbox: bool | None = None
@@ -340,31 +344,52 @@ class _GradingClient(NotebookClient):
         self.interrupted_indices: list[int] = []
         self.over_budget = False
         self.output_sizes: dict[int, int] = {}
+        self.total_output = 0
         self.truncated_indices: list[int] = []
         self.failed_indices: set[int] = set()
 
     def output(self, outs, msg, display_id, cell_index):
-        """Keep at most ``limits.output_bytes`` of output per cell; say once what was dropped."""
+        """Keep at most ``limits.output_bytes`` of text per cell and ``limits.notebook_output_bytes``
+        of output in all; say once per cell what was dropped. Errors are always kept (scoring needs
+        them), cut short: their message to 1,000 characters, their traceback to its last 20
+        lines of at most 500 characters, or to nothing once the notebook's budget is spent."""
         content = msg.get("content", {})
-        size = len(str(content.get("text", ""))) + sum(len(str(v)) for v in content.get("data", {}).values())
         if msg.get("msg_type") == "error":
-            size = min(size, 1000) + sum(len(line) for line in content.get("traceback", [])[-20:])
-        used = self.output_sizes.get(cell_index, 0)
-        self.output_sizes[cell_index] = used + size
-        limit = self.limits.output_bytes
-        if used + size <= limit or msg.get("msg_type") == "error":
+            spent = self.total_output >= self.limits.notebook_output_bytes
+            msg = {**msg, "content": {**content, "evalue": str(content.get("evalue", ""))[:200 if spent else 1000],
+                                      "traceback": [] if spent else [str(line)[:500] for line in
+                                                                     content.get("traceback", [])[-20:]]}}
+            self.total_output += len(msg["content"]["evalue"]) + sum(map(len, msg["content"]["traceback"]))
             return super().output(outs, msg, display_id, cell_index)
-        if used <= limit:
-            self.truncated_indices.append(cell_index)
-            room = limit - used
-            if msg.get("msg_type") == "stream" and room > 0:
-                msg = {**msg, "content": {**content, "text": str(content.get("text", ""))[:room]}}
-                super().output(outs, msg, display_id, cell_index)
-            note = {"msg_type": "stream", "parent_header": msg["parent_header"], "header": msg.get("header", {}),
-                    "content": {"name": "stdout",
-                                "text": f"\n[output truncated: this cell printed more than {limit} characters]\n"}}
-            return super().output(outs, note, None, cell_index)
-        return None
+        data = content.get("data", {})
+        images = sum(len(str(v)) for k, v in data.items() if k.startswith("image/"))
+        text = len(str(content.get("text", ""))) + sum(len(str(v)) for k, v in data.items() if not k.startswith("image/"))
+        used = self.output_sizes.get(cell_index, 0)
+        cell_room = self.limits.output_bytes - used  # text only: a figure may be larger than a print
+        total_room = self.limits.notebook_output_bytes - self.total_output
+        if text <= cell_room and text + images <= total_room:
+            self.output_sizes[cell_index] = used + text
+            self.total_output += text + images
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index in self.truncated_indices:
+            return None
+        self.truncated_indices.append(cell_index)
+        room = min(cell_room, total_room)
+        if msg.get("msg_type") == "stream" and room > 0:
+            self.output_sizes[cell_index] = used + room
+            self.total_output += room
+            msg = {**msg, "content": {**content, "text": str(content.get("text", ""))[:room]}}
+            super().output(outs, msg, display_id, cell_index)
+        if text + images > total_room:
+            why = f"the notebook printed more than {self.limits.notebook_output_bytes} characters in all"
+        else:
+            why = f"this cell printed more than {self.limits.output_bytes} characters"
+        # nbclient reads the message type from the header: the note's must say "stream" too
+        # (copied from a display_data message it would make nbclient look for image metadata).
+        note = {"msg_type": "stream", "parent_header": msg["parent_header"],
+                "header": {**msg.get("header", {}), "msg_type": "stream"},
+                "content": {"name": "stdout", "text": f"\n[output truncated: {why}]\n"}}
+        return super().output(outs, note, None, cell_index)
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
         timeout = self.limits.cell_timeout

@@ -34,6 +34,7 @@ from autograder.release import Assignment
 __all__ = ["InvalidSubmission", "Restoration", "read_notebook", "restore", "master_cells"]
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+MAX_CELLS = 2000  # a chapter has under 100; each cell costs a kernel round trip and its output
 _CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
@@ -92,6 +93,9 @@ def read_notebook(path: Path) -> NotebookNode:
         raise InvalidSubmission(f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise InvalidSubmission(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
+    if len(data["cells"]) > MAX_CELLS:
+        raise InvalidSubmission(f"{path.name} has {len(data['cells'])} cells; notebooks with more than "
+                                f"{MAX_CELLS} are not graded")
     if data.get("nbformat") != 4:
         raise InvalidSubmission(f"{path.name} has notebook format {data.get('nbformat')!r}; format 4 is expected")
     cells = []

@@ -218,7 +218,8 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
         notes.append("the grader could not restore numpy/math/builtins before "
                      + ", ".join(_cell_name(nb, i) for i in execution.tampered) + " (scored 0)")
     if execution.truncated:
-        notes.append(f"output cut to {task.limits.output_bytes} characters in "
+        notes.append(f"output cut ({task.limits.output_bytes} characters of text per cell, "
+                     f"{task.limits.notebook_output_bytes} in all) in "
                      + ", ".join(_cell_name(nb, i) for i in execution.truncated))
     tests_of = _exercise_tests(assignment)
     taken = reference_imports(nb, tests_of)

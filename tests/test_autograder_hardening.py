@@ -170,7 +170,7 @@ def _grade_batch(root: Path) -> None:
     add("vandal", _insert_after(ok, "test_sigmoid", VANDAL.format(targets=secrets)), 5)
     add("hog", with_answers(ok, {"relu": "import numpy as np\nbig = np.ones(3 * 1024**3 // 8)\n" + relu}), 4,
         "memory", "memory limit (limit 2 GiB): out of memory in relu")
-    add("chatty", _insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut to 100000 characters")
+    add("chatty", _insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut (100000 characters of text per cell, 5000000 in all)")
     stripped = nbformat.from_dict(json.loads(nbformat.writes(ok)))
     for cell in stripped.cells:
         cell.metadata.pop("nbgrader", None)

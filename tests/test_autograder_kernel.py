@@ -195,3 +195,40 @@ def test_files_written_by_the_kernel_stop_at_the_file_size_limit(runtime):
     assert execution.truncated == [1] and not execution.interrupted
     assert int(_stdout(nb.cells[2])) == 2**20
     assert len(execution.kernel_log) <= 4000
+
+
+def test_output_is_capped_per_cell_and_for_the_whole_notebook_and_errors_are_cut_short(runtime):
+    cells = [new_code_cell("print('x' * 60_000)") for _ in range(8)]
+    cells.append(new_code_cell("raise ValueError('y' * 10_000_000)"))
+    # Displays bigger than the per-cell text limit: a figure is kept, HTML is cut with a note.
+    cells.insert(0, new_code_cell("from IPython.display import display\n"
+                                  "display({'image/png': 'A' * 150_000}, raw=True)\n"
+                                  "display({'text/html': '<b>' * 50_000}, raw=True)"))
+    nb = new_notebook(cells=cells)
+    execution = run_notebook(nb, runtime, Limits(output_bytes=100_000, notebook_output_bytes=400_000))
+    assert execution.error is None and len(execution.executed) == len(cells)
+    first = nb.cells[0].outputs
+    assert first[0]["data"]["image/png"] == "A" * 150_000
+    assert "[output truncated: this cell printed more than 100000 characters]" in _stdout(nb.cells[0])
+    kept = [len(_stdout(cell)) for cell in nb.cells[1:-1]]
+    assert kept[:4] == [60_001] * 4, "150k of the figure + 4 prints of 60k fit in 400k"
+    assert all(size < 100 for size in kept[5:]), "then only the note"
+    assert "more than 400000 characters in all" in _stdout(nb.cells[6])
+    error = next(o for o in nb.cells[-1].outputs if o.output_type == "error")
+    assert error.ename == "ValueError" and len(error.evalue) <= 1000
+    assert len(error.traceback) <= 20 and all(len(line) <= 500 for line in error.traceback)
+    assert sorted(execution.truncated) == [0, 5, 6, 7, 8]
+
+
+def test_a_notebook_with_thousands_of_cells_is_not_graded(tmp_path):
+    import json
+
+    from autograder.submission import MAX_CELLS, InvalidSubmission, read_notebook
+
+    path = tmp_path / "many.ipynb"
+    cells = [{"cell_type": "code", "source": "1/0", "metadata": {}, "outputs": [], "execution_count": None}]
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells * (MAX_CELLS + 1)}))
+    with pytest.raises(InvalidSubmission, match=f"{MAX_CELLS + 1} cells"):
+        read_notebook(path)
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells * MAX_CELLS}))
+    assert len(read_notebook(path).cells) == MAX_CELLS
