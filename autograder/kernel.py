@@ -53,7 +53,7 @@ class Limits:
     cell_timeout: seconds one cell may run before it is interrupted.
     interrupt_grace: seconds an interrupted cell gets to stop before the kernel is killed.
     notebook_timeout: seconds for the whole notebook (kernel start included); None: no cap.
-        The default, 5 minutes, is 20 times what a solved chapter takes to grade; it also
+        The default, 5 minutes, is 50 times what a solved chapter takes to grade; it also
         bounds how long anything the notebook left running can slow the other workers.
     startup_timeout: seconds for the kernel to start and answer.
     memory: bytes of address space the kernel may map (RLIMIT_AS; numpy with one BLAS thread
