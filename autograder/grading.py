@@ -18,7 +18,7 @@ and prints a summary.
 
 Status of a submission: ``graded``; ``timeout`` (a cell was interrupted, or the notebook
 stopped); ``memory`` (a cell ran out of its memory limit); ``limit`` (a cell reached the
-process or file size limit); ``error`` (the kernel died or could not start; the grader
+process, file size or disk limit); ``error`` (the kernel died or could not start; the grader
 itself failed); ``invalid`` (no readable notebook); ``flagged`` (read-only cells were
 edited: they were restored and the notebook graded; or an exercise's answer was taken from
 nnlib: its test scored 0). The ``detail`` column says what happened, and so does the top of
@@ -160,7 +160,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
           progress: bool = True, notebook_timeout: float | None = 300.0, figures: bool = False,
           memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None,
           max_processes: int | None = 64, max_file_mib: float | None = 256,
-          max_notebook_output: int = 5_000_000) -> GradingRun:
+          max_notebook_output: int = 5_000_000, max_disk_mib: float | None = 512) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""
     from autograder.feedback import warm_up
 
@@ -187,7 +187,8 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
                         memory=int(memory_gib * 1024**3) if memory_gib else None, output_bytes=int(max_output),
                         notebook_output_bytes=int(max_notebook_output),
                         processes=int(max_processes) if max_processes else None,
-                        file_size=int(max_file_mib * 1024**2) if max_file_mib else None, sandbox=sandbox)
+                        file_size=int(max_file_mib * 1024**2) if max_file_mib else None,
+                        disk=int(max_disk_mib * 1024**2) if max_disk_mib else None, sandbox=sandbox)
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
                       tuple(notes), problem, timestamp, figures)
                  for student, chapter, nb, notes, problem, timestamp in found]
@@ -260,9 +261,12 @@ def summary_table(run: GradingRun) -> str:
         lines.append("")
         lines.append(f"WARNING: no sandbox (bubblewrap not available here): the code of {len(unsandboxed)} "
                      "submission(s) ran with the grader's own file and network access.")
-    unlimited = [r for r in run.results if r.sandboxed and not r.process_limit]
-    if unlimited:
-        lines.append("")
-        lines.append(f"WARNING: no process limit for {len(unlimited)} submission(s): the sandboxed kernel could "
-                     "not run under a user id of its own here (is setpriv installed?).")
+    why = {"processes": "no process limit (the kernel could not run under a user id of its own: is util-linux's "
+                        "setpriv installed?)",
+           "disk": "no disk limit (bubblewrap cannot size a tmpfs before version 0.7)"}
+    for limit, reason in why.items():
+        unlimited = [r for r in run.results if limit in r.unenforced]
+        if unlimited:
+            lines.append("")
+            lines.append(f"WARNING: {reason}, for {len(unlimited)} submission(s).")
     return "\n".join(lines)

@@ -5,9 +5,11 @@ the student's process is decided here: its command line, environment, working fo
 transport, time limits, and how it is stopped. (The sandbox and resource limits of the
 hardening work plug in here: ``_kernel_command`` and ``Limits``.)
 
-- The kernel imports the chapter's *student* build of nnlib: its working folder is a fresh
-  scratch folder holding links to the release folder's files (nnlib/, assets/), and the
-  release folder is also on PYTHONPATH. The scratch folder is deleted afterwards.
+- The kernel imports the chapter's *student* build of nnlib: its working folder
+  (``<scratch>/work``; in the sandbox a tmpfs of ``Limits.disk`` bytes) holds links to the
+  release folder's files (nnlib/, assets/), and the release folder is also on PYTHONPATH.
+  The scratch folder, which also holds the kernel's connection file and sockets, is deleted
+  afterwards.
 - Cells run one by one (nbclient). A cell that runs longer than ``Limits.cell_timeout`` is
   interrupted (KeyboardInterrupt, like nbgrader) and the next cells still run; a cell that
   ignores the interrupt for ``Limits.interrupt_grace`` more seconds, or a notebook past its
@@ -68,8 +70,9 @@ class Limits:
         (RLIMIT_NPROC, counted for a user id of its own; ipykernel with numpy and matplotlib
         runs about 10); None: no limit. Enforced only in the sandbox (see ``_isolation``):
         outside it the count would include the grader's own processes.
-    file_size: bytes one file written by the kernel may reach (RLIMIT_FSIZE), its raw
-        stdout and stderr included; None: no limit.
+    file_size: bytes one file written by the kernel may reach (RLIMIT_FSIZE); None: no limit.
+    disk: bytes the kernel may write in all: in the sandbox its working folder is a tmpfs of
+        this size (held in memory, freed with the kernel); None: the working folder is on disk.
     sandbox: run the kernel in bubblewrap (None: when available, see ``sandbox_available``).
     guard_tests: before each test cell, undo what student code did to numpy, math, builtins
         and the setup cell's names (see ``autograder.guard``).
@@ -84,6 +87,7 @@ class Limits:
     notebook_output_bytes: int = 5_000_000
     processes: int | None = 64
     file_size: int | None = 256 * 1024**2
+    disk: int | None = 512 * 1024**2
     sandbox: bool | None = None
     guard_tests: bool = True
 
@@ -97,7 +101,7 @@ class Execution:
     the cell at which the run ended early and why ("timeout", "died", "budget"), else None.
     error: the kernel could not be started (then nothing ran).
     process_limit: the process limit was in force (the sandbox gave the kernel a user id of its
-    own, or a user namespace).
+    own, or a user namespace). disk_limit: the working folder was a tmpfs of ``Limits.disk``.
     """
 
     notebook: NotebookNode
@@ -114,6 +118,7 @@ class Execution:
     tampered: list[int] = field(default_factory=list)
     process_limit: bool = False
     kernel_uid: int | None = None
+    disk_limit: bool = False
 
 
 class _KernelManager(AsyncKernelManager):
@@ -135,29 +140,39 @@ class _KernelManager(AsyncKernelManager):
 
 
 _SANDBOX: bool | None = None
+_SIZED_TMPFS = False  # bubblewrap's --size (0.7 and later): a tmpfs of a given size
 
 
 def sandbox_available() -> bool:
     """Whether bubblewrap can build a sandbox here (checked once per process)."""
-    global _SANDBOX
+    global _SANDBOX, _SIZED_TMPFS
     if _SANDBOX is None:
         _SANDBOX = False
         if sys.platform.startswith("linux") and os.environ.get("AUTOGRADER_SANDBOX", "") != "off":
             bwrap = shutil.which("bwrap")
             if bwrap:
-                try:
-                    probe = subprocess.run([bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
-                                           capture_output=True, timeout=20)
-                    _SANDBOX = probe.returncode == 0
-                except (OSError, subprocess.SubprocessError):
-                    pass
+                probe = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"]
+                _SANDBOX = _succeeds(probe)
+                _SIZED_TMPFS = _SANDBOX and _succeeds(probe[:4] + ["--size", "1048576", "--tmpfs", "/tmp"] + probe[4:])
     return _SANDBOX
 
 
-def _sandbox_command(runtime: Path, scratch: Path, kernel_uid: int | None = None) -> list[str]:
+def _succeeds(command: list[str]) -> bool:
+    try:
+        return subprocess.run(command, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _sandbox_command(runtime: Path, scratch: Path, kernel_uid: int | None = None,
+                     disk: int | None = None) -> list[str]:
     """bubblewrap: the system's programs and this Python read-only, the release read-only, the
     scratch folder writable, and nothing else of the machine (no /work, /root, /home, no other
     /tmp, no network, its own process numbering).
+
+    disk: the kernel's working folder (``scratch/work``) is a fresh tmpfs of this many bytes,
+    holding links to the release's files and matplotlib's font list, instead of the host's
+    folder; the scratch folder itself then only holds the kernel's sockets (see ``_run``).
 
     kernel_uid: run as root, the kernel drops to this user id of its own (see ``_isolation``);
     run as another user, the sandbox gets a user namespace. Either way the kernel is not
@@ -191,12 +206,22 @@ def _sandbox_command(runtime: Path, scratch: Path, kernel_uid: int | None = None
         command += ["--perms", "0755", "--dir", holder]
     for source, target in binds:
         command += ["--ro-bind", source, target]
+    work = scratch / "work"
+    command += ["--bind", str(scratch), str(scratch)]
+    if disk:
+        command += ["--perms", "01777", "--size", str(int(disk)), "--tmpfs", str(work)]
+        for entry in sorted(work.iterdir()):
+            if entry.is_symlink():
+                command += ["--symlink", os.readlink(entry), str(entry)]
+        command += ["--perms", "0777", "--dir", str(work / ".matplotlib")]
+        for cache in sorted((work / ".matplotlib").glob("fontlist-*.json")):
+            command += ["--ro-bind", str(cache), str(cache)]
     command += [
-        "--bind", str(scratch), str(scratch),
         # The folders bubblewrap made to hold those (e.g. the parents of the release folder)
-        # are read-only too: the scratch folder is the only place the kernel can write.
+        # are read-only too: the scratch folder (its sockets, until the kernel is up) and the
+        # working folder are the only places the kernel can write.
         "--remount-ro", "/tmp", "--remount-ro", "/",
-        "--chdir", str(scratch),
+        "--chdir", str(work),
         "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
         "--die-with-parent", "--cap-drop", "ALL",
     ]
@@ -279,18 +304,18 @@ def _kernel_command(connection_file: str, figures: bool = False) -> list[str]:
     return command
 
 
-def _kernel_env(runtime: Path, scratch: Path) -> dict[str, str]:
+def _kernel_env(runtime: Path, work: Path) -> dict[str, str]:
     """A small, explicit environment: nothing of the grader's own environment leaks in."""
     keep = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
             "MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "IPYTHONDIR", "SYSTEMROOT")
     env = {key: os.environ[key] for key in keep if key in os.environ}
     env.update({
         "PYTHONPATH": str(runtime),
-        "TMPDIR": str(scratch),
+        "TMPDIR": str(work),
         # The grader's home folder is not the student's (and not visible in the sandbox).
-        "HOME": str(scratch),
-        "MPLCONFIGDIR": str(scratch / ".matplotlib"),
-        "IPYTHONDIR": str(scratch / ".ipython"),
+        "HOME": str(work),
+        "MPLCONFIGDIR": str(work / ".matplotlib"),
+        "IPYTHONDIR": str(work / ".ipython"),
         # nbgrader sets this while autograding; notebooks may use it to skip slow demos.
         "NBGRADER_EXECUTION": "autograde",
         # One BLAS thread per kernel: workers already use every core.
@@ -305,13 +330,16 @@ def _kernel_env(runtime: Path, scratch: Path) -> dict[str, str]:
 
 
 def _scratch_folder(runtime: Path) -> Path:
-    """A fresh working folder that looks like the release folder (links to its files)."""
+    """A fresh scratch folder: the kernel's connection file and sockets, and ``work/``, its
+    working folder, which looks like the release folder (links to its files)."""
     scratch = Path(tempfile.mkdtemp(prefix="autograder-kernel-"))
+    work = scratch / "work"
+    work.mkdir()
     for entry in runtime.iterdir():
         if entry.suffix != ".ipynb":
-            (scratch / entry.name).symlink_to(entry)
+            (work / entry.name).symlink_to(entry)
     # matplotlib's font list, so the kernel need not rebuild it (it would in a new config folder)
-    mpl = scratch / ".matplotlib"
+    mpl = work / ".matplotlib"
     mpl.mkdir()
     for cache in _font_caches():
         shutil.copy(cache, mpl / cache.name)
@@ -481,18 +509,24 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, f
         # ipykernel takes the interrupt as a message on its control channel instead.
         km.kernel_spec.interrupt_mode = "message"
     kernel_uid, process_limit = _isolation(sandboxed)
+    disk = limits.disk if sandboxed and _SIZED_TMPFS else None
+    work = scratch / "work"
     if kernel_uid is not None:
-        _give_to(scratch, kernel_uid)
         km.kernel_uid = kernel_uid
-    km.wrapper = (_sandbox_command(runtime, scratch, kernel_uid) if sandboxed else []) + \
+        # The kernel creates its sockets in the scratch folder, which stays root's: writable
+        # by others only until the kernel is ready (see below).
+        scratch.chmod(0o733)
+        if not disk:
+            _give_to(work, kernel_uid)
+    km.wrapper = (_sandbox_command(runtime, scratch, kernel_uid, disk) if sandboxed else []) + \
         _limits_command(limits, process_limit)
     client = _GradingClient(nb, km, limits, deadline)
     execution = Execution(notebook=nb, sandboxed=sandboxed, process_limit=bool(process_limit and limits.processes),
-                          kernel_uid=kernel_uid)
+                          kernel_uid=kernel_uid, disk_limit=bool(disk))
     log = _LogTail()
     try:
         try:
-            await km.start_kernel(env=_kernel_env(runtime, scratch), cwd=str(scratch),
+            await km.start_kernel(env=_kernel_env(runtime, work), cwd=str(work),
                                   stdout=log.write_end, stderr=log.write_end)
         except (RuntimeError, OSError) as exc:
             execution.error = f"the kernel could not be started: {exc}"
@@ -508,6 +542,10 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, f
             except RuntimeError as exc:
                 execution.error = f"the kernel did not start: {exc}"
                 return execution
+            if kernel_uid is not None:
+                # The sockets exist: from now on the kernel can write only in its working
+                # folder (a tmpfs of ``limits.disk``), not next to its sockets on the host.
+                scratch.chmod(0o555)
             client.kc.allow_stdin = False
             await _run_cells(client, execution)
         finally:

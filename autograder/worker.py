@@ -81,7 +81,7 @@ class Result:
     timestamp: str | None = None
     seconds: float = 0.0
     sandboxed: bool = True  # False: the kernel ran without bubblewrap (see kernel.sandbox_available)
-    process_limit: bool = True  # False: a process limit was asked for but could not be set
+    unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk")
 
     @property
     def score(self) -> float:
@@ -114,11 +114,27 @@ def _hit_file_size_limit(cell) -> bool:
     return _raised(cell, "OSError", "File too large")
 
 
+def _hit_disk_limit(cell) -> bool:
+    return _raised(cell, "OSError", "No space left on device")
+
+
 def _exercise_tests(assignment: Assignment) -> dict[str, str]:
     """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
     solutions = [m["grade_id"] for c in assignment.release_cells
                  if (m := c.get("metadata", {}).get("nbgrader", {})).get("solution") and m.get("grade_id")]
     return {name: f"test_{name}" for name in solutions if f"test_{name}" in assignment.points}
+
+
+def _unenforced(limits: Limits, execution) -> tuple[str, ...]:
+    """The limits asked for that the sandbox could not set (without a sandbox, none is claimed)."""
+    if not execution.sandboxed or execution.error:
+        return ()
+    missing = []
+    if limits.processes and not execution.process_limit:
+        missing.append("processes")
+    if limits.disk and not execution.disk_limit:
+        missing.append("disk")
+    return tuple(missing)
 
 
 def _zero(task: Task, status: str, detail: str) -> Result:
@@ -214,6 +230,13 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
                 status = "limit"
             notes.append(f"file size limit ({task.limits.file_size / 2**20:g} MiB per file) reached in "
                          + ", ".join(_cell_name(nb, i) for i in big_files))
+    if execution.disk_limit:
+        full = [i for i in sorted(execution.executed) if _hit_disk_limit(nb.cells[i])]
+        if full:
+            if status == "graded":
+                status = "limit"
+            notes.append(f"disk limit ({task.limits.disk / 2**20:g} MiB in all) reached in "
+                         + ", ".join(_cell_name(nb, i) for i in full))
     if execution.tampered:
         notes.append("the grader could not restore numpy/math/builtins before "
                      + ", ".join(_cell_name(nb, i) for i in execution.tampered) + " (scored 0)")
@@ -245,8 +268,7 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
     LimitOutput().preprocess(nb, {})
     result = Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
                     unanswered=sorted(restoration.unanswered), timestamp=task.timestamp,
-                    sandboxed=execution.sandboxed,
-                    process_limit=execution.process_limit or not task.limits.processes or not execution.sandboxed)
+                    sandboxed=execution.sandboxed, unenforced=_unenforced(task.limits, execution))
     result.autograded = _write(autograded_path, nbformat.writes(nb))
     result.feedback = _write(feedback_path, render_feedback(nb, assignment, scores, notes))
     return result

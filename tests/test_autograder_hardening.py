@@ -125,6 +125,13 @@ FILLER = '''with open("filler.bin", "wb") as handle:
         handle.write(b"x" * 2**20)
 '''
 
+# Fills its working folder with files each under the file size limit, past the disk limit
+# (32 MiB in this batch).
+HOARDER = '''for i in range(12):
+    with open(f"hoard{i}.bin", "wb") as handle:
+        handle.write(b"x" * 6 * 2**20)
+'''
+
 # Takes relu from nnlib through an alias, in a cell of its own and in the relu cell.
 REFERENCER = '''import nnlib as nl
 def relu(z):
@@ -179,12 +186,14 @@ def _grade_batch(root: Path) -> None:
         "process limit (64 processes and threads) reached in code cell 4")
     add("filler", _insert_after(ok, "test_sigmoid", FILLER), 5, "limit",
         "file size limit (8 MiB per file) reached in code cell 4")
+    add("hoarder", _insert_after(ok, "test_sigmoid", HOARDER), 5, "limit",
+        "disk limit (32 MiB in all) reached in code cell 4")
     add("referencer", with_answers(ok, {"relu": REFERENCER}), 4, "flagged",
         "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
     (root / "expected.json").write_text(json.dumps(expected))
     # Grade the honest students first, so the vandal has a gradebook and tables to attack.
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8)
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8)
+    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
+    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +268,15 @@ def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path)
     results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False),
                Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False)]
     table = summary_table(GradingRun(results, tmp_path, tmp_path / "g.csv", tmp_path / "d.csv"))
-    warnings = [line for line in table.splitlines() if "sandbox" in line]
+    warnings = [line for line in table.splitlines() if "WARNING" in line]
     assert len(warnings) == 1 and warnings[0].startswith("WARNING: no sandbox") and "2 submission" in warnings[0]
+    # Sandboxed, but a limit could not be set: one line per missing limit.
+    results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, unenforced=("processes", "disk")),
+               Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, unenforced=("disk",))]
+    table = summary_table(GradingRun(results, tmp_path, tmp_path / "g.csv", tmp_path / "d.csv"))
+    warnings = [line for line in table.splitlines() if "WARNING" in line]
+    assert [w.split(" (")[0] for w in warnings] == ["WARNING: no process limit", "WARNING: no disk limit"]
+    assert warnings[0].endswith("for 1 submission(s).") and warnings[1].endswith("for 2 submission(s).")
     assert sys.platform != "linux" or sandbox_available()
 
 

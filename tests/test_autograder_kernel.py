@@ -232,3 +232,25 @@ def test_a_notebook_with_thousands_of_cells_is_not_graded(tmp_path):
         read_notebook(path)
     path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells * MAX_CELLS}))
     assert len(read_notebook(path).cells) == MAX_CELLS
+
+
+def test_the_kernel_writes_at_most_its_disk_limit_and_never_next_to_its_sockets(runtime):
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\n"
+        "written = 0\n"
+        "try:\n"
+        "    for i in range(64):\n"
+        "        with open(f'part{i}.bin', 'wb') as handle:\n"
+        "            handle.write(b'x' * 2**20)\n"
+        "        written += 1\n"
+        "finally:\n"
+        "    print(written)\n"), new_code_cell(
+        "sockets = os.path.dirname(os.getcwd())\n"
+        "open(os.path.join(sockets, 'junk.bin'), 'wb').write(b'x')")])
+    execution = run_notebook(nb, runtime, Limits(disk=16 * 2**20))
+    assert execution.disk_limit and execution.sandboxed
+    assert 8 < int(_stdout(nb.cells[0])) < 16
+    errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
+    assert "No space left on device" in errors[0][0].evalue
+    if execution.kernel_uid is not None:  # run as root: the socket folder is closed once the kernel is up
+        assert errors[1] and errors[1][0].ename == "PermissionError"
