@@ -16,7 +16,10 @@ counts as taken from nnlib when a cell
   ``nl.name`` after ``import nnlib as nl``, ``getattr(nnlib, "name")``;
 - star-imports nnlib (``from nnlib import *``) and no student cell defines ``name`` itself.
 
-Using earlier chapters' functions from nnlib is what the notebooks do and is not flagged;
+Putting one's own function into nnlib (``nnlib.activations.relu_backward = relu_backward``,
+so that nnlib's layers use it) and reading the documentation (``help(nnlib.sigmoid)``,
+``nnlib.sigmoid.__doc__``) are not flagged. Using earlier chapters'
+functions from nnlib is what the notebooks do and is not flagged;
 nor are later chapters' (they score nothing here). Code built at run time (``exec``,
 ``importlib`` with computed names) is beyond a static rule; in the sandbox it reaches only
 the student build, whose answers raise.
@@ -91,14 +94,26 @@ def _taken(tree: ast.Module, exercises: set[str], defined: set[str]) -> set[str]
                     aliases.add(alias.asname or alias.name)
     if not aliases:
         return taken
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in exercises and _rooted_at(node.value, aliases):
+        if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and node.attr in exercises
+                and _rooted_at(node.value, aliases) and not _only_looked_up(node, parents)):
             taken.add(node.attr)
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
               and len(node.args) >= 2 and _rooted_at(node.args[0], aliases)
               and isinstance(node.args[1], ast.Constant) and node.args[1].value in exercises):
             taken.add(node.args[1].value)
     return taken
+
+
+def _only_looked_up(node: ast.expr, parents: dict) -> bool:
+    """True where the reference is only read about, never used: ``help(nnlib.sigmoid)``,
+    ``nnlib.sigmoid.__doc__`` (its documentation is in the student's release too)."""
+    parent = parents.get(node)
+    if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr.startswith("__"):
+        return True
+    return (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "help"
+            and node in parent.args)
 
 
 def _rooted_at(node: ast.expr, aliases: set[str]) -> bool:

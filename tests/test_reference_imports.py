@@ -56,6 +56,11 @@ def test_star_import_counts_only_for_exercises_the_student_does_not_write():
     "from mylib import sigmoid\nimport numpy.nnlib as x",  # another package
     "from . import sigmoid",
     "def broken(:\n    from nnlib import sigmoid",  # does not parse: it fails when run
+    # the student's own function put into nnlib, so that its layers use it
+    "import nnlib.activations\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\nnnlib.activations.sigmoid = sigmoid",
+    "import nnlib\ndel nnlib.sigmoid",
+    # reading the documentation, which the release has too
+    "import nnlib\nhelp(nnlib.sigmoid)\nprint(nnlib.activations.sigmoid.__doc__)",
 ])
 def test_own_code_and_other_names_are_not_flagged(source):
     assert _found(source) == {}
