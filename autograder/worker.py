@@ -216,27 +216,20 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
     if exits:
         notes.append("sys.exit() called in " + ", ".join(_cell_name(nb, i) for i in exits)
                      + "; the kernel went on with the next cell")
+    limits = task.limits
+    resource_limits = []  # (test on a cell's error, what the detail calls it), for the limits in force
     if execution.process_limit:
-        forks = [i for i in sorted(execution.executed) if _hit_process_limit(nb.cells[i])]
-        if forks:
-            if status == "graded":
-                status = "limit"
-            notes.append(f"process limit ({task.limits.processes} processes and threads) reached in "
-                         + ", ".join(_cell_name(nb, i) for i in forks))
-    if task.limits.file_size:
-        big_files = [i for i in sorted(execution.executed) if _hit_file_size_limit(nb.cells[i])]
-        if big_files:
-            if status == "graded":
-                status = "limit"
-            notes.append(f"file size limit ({task.limits.file_size / 2**20:g} MiB per file) reached in "
-                         + ", ".join(_cell_name(nb, i) for i in big_files))
+        resource_limits.append((_hit_process_limit, f"process limit ({limits.processes} processes and threads)"))
+    if limits.file_size:
+        resource_limits.append((_hit_file_size_limit, f"file size limit ({limits.file_size / 2**20:g} MiB per file)"))
     if execution.disk_limit:
-        full = [i for i in sorted(execution.executed) if _hit_disk_limit(nb.cells[i])]
-        if full:
+        resource_limits.append((_hit_disk_limit, f"disk limit ({limits.disk / 2**20:g} MiB in all)"))
+    for hit, name in resource_limits:
+        cells = [i for i in sorted(execution.executed) if hit(nb.cells[i])]
+        if cells:
             if status == "graded":
                 status = "limit"
-            notes.append(f"disk limit ({task.limits.disk / 2**20:g} MiB in all) reached in "
-                         + ", ".join(_cell_name(nb, i) for i in full))
+            notes.append(f"{name} reached in " + ", ".join(_cell_name(nb, i) for i in cells))
     if execution.tampered:
         notes.append("the grader could not restore numpy/math/builtins before "
                      + ", ".join(_cell_name(nb, i) for i in execution.tampered) + " (scored 0)")
