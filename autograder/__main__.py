@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     grd.add_argument("--max-disk", type=_non_negative, default=512, metavar="MIB",
                      help="what a student's kernel may write in all, in MiB: its working folder is a tmpfs "
                           "of that size; needs the sandbox (default: 512; 0: a folder on disk, no limit)")
+    grd.add_argument("--max-cpus", type=_non_negative, default=1.0, metavar="N",
+                     help="cores a student's kernel and all it starts may use together, a cgroup CPU quota "
+                          "where the machine allows one (default: 1; 0: no quota)")
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code without bubblewrap even where it is available (not recommended)")
     grd.add_argument("--out", type=Path, default=GRADE_OUT, metavar="DIR",
@@ -134,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
                         figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
                         max_notebook_output=int(args.max_notebook_output),
                         max_processes=args.max_processes or None, max_file_mib=args.max_file_size or None,
-                        max_disk_mib=args.max_disk or None,
+                        max_disk_mib=args.max_disk or None, max_cpus=args.max_cpus or None,
                         sandbox=False if args.no_sandbox else None)
             print(summary_table(run))
             print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")

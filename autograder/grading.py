@@ -160,7 +160,8 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
           progress: bool = True, notebook_timeout: float | None = 300.0, figures: bool = False,
           memory_gib: float | None = 2.0, max_output: int = 100_000, sandbox: bool | None = None,
           max_processes: int | None = 64, max_file_mib: float | None = 256,
-          max_notebook_output: int = 5_000_000, max_disk_mib: float | None = 512) -> GradingRun:
+          max_notebook_output: int = 5_000_000, max_disk_mib: float | None = 512,
+          max_cpus: float | None = 1.0) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring)."""
     from autograder.feedback import warm_up
 
@@ -188,7 +189,8 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
                         notebook_output_bytes=int(max_notebook_output),
                         processes=int(max_processes) if max_processes else None,
                         file_size=int(max_file_mib * 1024**2) if max_file_mib else None,
-                        disk=int(max_disk_mib * 1024**2) if max_disk_mib else None, sandbox=sandbox)
+                        disk=int(max_disk_mib * 1024**2) if max_disk_mib else None,
+                        cpus=float(max_cpus) if max_cpus else None, sandbox=sandbox)
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
                       tuple(notes), problem, timestamp, figures)
                  for student, chapter, nb, notes, problem, timestamp in found]
@@ -263,7 +265,9 @@ def summary_table(run: GradingRun) -> str:
                      "submission(s) ran with the grader's own file and network access.")
     why = {"processes": "no process limit (the kernel could not run under a user id of its own: is util-linux's "
                         "setpriv installed?)",
-           "disk": "no disk limit (bubblewrap cannot size a tmpfs before version 0.7)"}
+           "disk": "no disk limit (bubblewrap cannot size a tmpfs before version 0.7)",
+           "cpus": "no CPU quota (a control group needs root and a writable /sys/fs/cgroup; a notebook can "
+                   "take CPU from the other workers within its budget)"}
     for limit, reason in why.items():
         unlimited = [r for r in run.results if limit in r.unenforced]
         if unlimited:

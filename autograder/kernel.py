@@ -73,6 +73,8 @@ class Limits:
     file_size: bytes one file written by the kernel may reach (RLIMIT_FSIZE); None: no limit.
     disk: bytes the kernel may write in all: in the sandbox its working folder is a tmpfs of
         this size (held in memory, freed with the kernel); None: the working folder is on disk.
+    cpus: cores the kernel and everything it starts may use together (a cgroup CPU quota,
+        where the machine allows one: see ``autograder.cgroup``); None: no quota.
     sandbox: run the kernel in bubblewrap (None: when available, see ``sandbox_available``).
     guard_tests: before each test cell, undo what student code did to numpy, math, builtins
         and the setup cell's names (see ``autograder.guard``).
@@ -88,6 +90,7 @@ class Limits:
     processes: int | None = 64
     file_size: int | None = 256 * 1024**2
     disk: int | None = 512 * 1024**2
+    cpus: float | None = 1.0
     sandbox: bool | None = None
     guard_tests: bool = True
 
@@ -102,6 +105,7 @@ class Execution:
     error: the kernel could not be started (then nothing ran).
     process_limit: the process limit was in force (the sandbox gave the kernel a user id of its
     own, or a user namespace). disk_limit: the working folder was a tmpfs of ``Limits.disk``.
+    cpu_limit: the kernel's processes were under a CPU quota of ``Limits.cpus``.
     """
 
     notebook: NotebookNode
@@ -119,6 +123,7 @@ class Execution:
     process_limit: bool = False
     kernel_uid: int | None = None
     disk_limit: bool = False
+    cpu_limit: bool = False
 
 
 class _KernelManager(AsyncKernelManager):
@@ -534,6 +539,8 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, f
         finally:
             log.started()
         pgid = getattr(km.provisioner, "pgid", None)
+        group = _cpu_quota(km, limits)
+        execution.cpu_limit = group is not None
         try:
             client.kc = km.client()
             client.kc.start_channels()
@@ -550,6 +557,8 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, f
             await _run_cells(client, execution)
         finally:
             await _kill(km, client, pgid)
+            if group is not None:
+                group.remove()
     finally:
         execution.kernel_log = log.text()
         log.close()
@@ -559,6 +568,24 @@ async def _run(nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, f
     execution.failed = set(client.failed_indices)
     execution.seconds = time.monotonic() - started
     return execution
+
+
+_CGROUPS = itertools.count()
+
+
+def _cpu_quota(km: AsyncKernelManager, limits: Limits):
+    """Put the just-started kernel (and whatever it starts later) under a CPU quota of
+    ``limits.cpus`` cores; the group, or None where no quota can be set here."""
+    from autograder.cgroup import KernelCgroup
+
+    process = getattr(km.provisioner, "process", None)
+    if not limits.cpus or process is None or not sys.platform.startswith("linux"):
+        return None
+    group = KernelCgroup.create(f"autograder-{os.getpid()}-{next(_CGROUPS)}", limits.cpus)
+    if group is not None and not group.add_tree(process.pid):
+        group.remove(wait=0)
+        return None
+    return group
 
 
 async def _wait_for_ready(kc, km: AsyncKernelManager, timeout: float) -> None:

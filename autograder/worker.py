@@ -81,7 +81,7 @@ class Result:
     timestamp: str | None = None
     seconds: float = 0.0
     sandboxed: bool = True  # False: the kernel ran without bubblewrap (see kernel.sandbox_available)
-    unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk")
+    unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk", "cpus")
 
     @property
     def score(self) -> float:
@@ -134,6 +134,8 @@ def _unenforced(limits: Limits, execution) -> tuple[str, ...]:
         missing.append("processes")
     if limits.disk and not execution.disk_limit:
         missing.append("disk")
+    if limits.cpus and not execution.cpu_limit:
+        missing.append("cpus")
     return tuple(missing)
 
 

@@ -254,3 +254,69 @@ def test_the_kernel_writes_at_most_its_disk_limit_and_never_next_to_its_sockets(
     assert "No space left on device" in errors[0][0].evalue
     if execution.kernel_uid is not None:  # run as root: the socket folder is closed once the kernel is up
         assert errors[1] and errors[1][0].ename == "PermissionError"
+
+
+# Three children spin for 2 s of wall time each; the parent reports the CPU they got in all.
+SPIN_THREE = '''import os, time, resource
+children = []
+for _ in range(3):
+    pid = os.fork()
+    if pid == 0:
+        end = time.monotonic() + 2.0
+        while time.monotonic() < end:
+            pass
+        os._exit(0)
+    children.append(pid)
+started = time.monotonic()
+for pid in children:
+    os.waitpid(pid, 0)
+wall = time.monotonic() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(usage.ru_utime + usage.ru_stime, wall)
+'''
+
+
+def test_a_cpu_quota_caps_everything_the_kernel_starts_where_cgroups_allow(runtime):
+    from pathlib import Path
+
+    from autograder.cgroup import KernelCgroup
+
+    probe = KernelCgroup.create(f"autograder-probe-{os.getpid()}", 1.0)
+    if probe is not None:
+        probe.remove()
+    nb = new_notebook(cells=[new_code_cell(SPIN_THREE)])
+    execution = run_notebook(nb, runtime, Limits(cpus=0.5))
+    assert execution.error is None
+    cpu, wall = map(float, _stdout(nb.cells[0]).split())
+    if probe is None:  # no writable cgroup here: the kernel runs without a quota (and the summary says so)
+        assert not execution.cpu_limit
+        return
+    assert execution.cpu_limit
+    assert cpu / wall < 0.5 * 1.3, f"3 spinners got {cpu:.2f} s of CPU in {wall:.2f} s under a quota of 0.5 core"
+    assert not list(Path("/sys/fs/cgroup/cpu").glob(f"autograder-{os.getpid()}-*")), "the group is removed"
+
+
+def test_a_process_that_leaves_its_session_still_dies_with_the_kernel_where_cgroups_allow(runtime):
+    """Without the sandbox there is no pid namespace: a daemon started with setsid escapes the
+    kill of the kernel's process group, but not the kernel's control group."""
+    import signal
+
+    import psutil
+
+    nb = new_notebook(cells=[new_code_cell(
+        "import subprocess\n"
+        "daemon = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+        "print(daemon.pid)")])
+    execution = run_notebook(nb, runtime, Limits(sandbox=False))
+    pid = int(_stdout(nb.cells[0]))
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    if not execution.cpu_limit:  # no writable cgroup here: the daemon outlives the kernel
+        os.kill(pid, signal.SIGKILL)
+        return
+    assert not alive()
