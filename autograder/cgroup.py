@@ -63,11 +63,13 @@ class KernelCgroup:
 
     def add_tree(self, pid: int) -> bool:
         """Move ``pid`` and all its descendants into the group (what they start later follows)."""
-        try:
-            for member in [pid, *_descendants(pid)]:
+        for member in [pid, *_descendants(pid)]:
+            try:
                 self.procs.write_text(str(member))
-        except OSError:
-            return False
+            except ProcessLookupError:
+                continue  # it exited meanwhile
+            except OSError:
+                return False
         return True
 
     def members(self) -> list[int]:
