@@ -40,12 +40,13 @@ PACKAGE = "nnlib"
 def reference_imports(nb: NotebookNode, exercises: Iterable[str]) -> dict[str, list[int]]:
     """exercise name -> indices of the student's code cells that take it from nnlib."""
     exercises = set(exercises)
+    transform = _ipython_transformer()
     trees = {}
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or (meta.get("locked") and not meta.get("solution")):
             continue
-        tree = _parse(cell.source)
+        tree = _parse(cell.source, transform)
         if tree is not None:
             trees[index] = tree
     defined = {node.name for tree in trees.values() for node in ast.walk(tree)
@@ -57,14 +58,22 @@ def reference_imports(nb: NotebookNode, exercises: Iterable[str]) -> dict[str, l
     return found
 
 
-def _parse(source: str) -> ast.Module | None:
-    """The cell as Python, with IPython's magics and shell escapes turned into calls first."""
+def _ipython_transformer():
+    """IPython's cell transformer (magics and shell escapes become calls), or None without IPython."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return None
+    return TransformerManager()
 
-        source = TransformerManager().transform_cell(source)
-    except Exception:  # noqa: BLE001 - fall back to the text as it is
-        pass
+
+def _parse(source: str, transform) -> ast.Module | None:
+    """The cell as Python, with IPython's syntax turned into calls first."""
+    if transform is not None:
+        try:
+            source = transform.transform_cell(source)
+        except Exception:  # noqa: BLE001 - fall back to the text as it is
+            pass
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError):

@@ -106,6 +106,12 @@ class Assignment:
         """grade_id -> points, for every grade cell."""
         return {m["grade_id"]: float(m.get("points", 0)) for c in self.release_cells if (m := _nbgrader(c)).get("grade")}
 
+    @cached_property
+    def exercise_tests(self) -> dict[str, str]:
+        """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
+        solutions = [m["grade_id"] for c in self.release_cells if (m := _nbgrader(c)).get("solution") and m.get("grade_id")]
+        return {name: f"test_{name}" for name in solutions if f"test_{name}" in self.points}
+
     @property
     def max_score(self) -> float:
         return sum(self.points.values())

@@ -118,13 +118,6 @@ def _hit_disk_limit(cell) -> bool:
     return _raised(cell, "OSError", "No space left on device")
 
 
-def _exercise_tests(assignment: Assignment) -> dict[str, str]:
-    """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
-    solutions = [m["grade_id"] for c in assignment.release_cells
-                 if (m := c.get("metadata", {}).get("nbgrader", {})).get("solution") and m.get("grade_id")]
-    return {name: f"test_{name}" for name in solutions if f"test_{name}" in assignment.points}
-
-
 def _unenforced(limits: Limits, execution) -> tuple[str, ...]:
     """The limits asked for that the sandbox could not set (without a sandbox, none is claimed)."""
     if not execution.sandboxed or execution.error:
@@ -239,8 +232,9 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
         notes.append(f"output cut ({task.limits.output_bytes} characters of text per cell, "
                      f"{task.limits.notebook_output_bytes} in all) in "
                      + ", ".join(_cell_name(nb, i) for i in execution.truncated))
-    tests_of = _exercise_tests(assignment)
+    tests_of = assignment.exercise_tests
     taken = reference_imports(nb, tests_of)
+    zeroed = {tests_of[name] for name in taken}
     if taken:
         notes.append("answer taken from nnlib instead of written: " + "; ".join(
             f"{name}, in " + ", ".join(_cell_name(nb, i) for i in cells) + f" ({tests_of[name]} scored 0)"
@@ -255,7 +249,7 @@ def _execute_and_score(task: Task, submitted, notes: list[str], autograded_path:
             score = score_test_cell(cell, index in execution.executed)
             if score and (index in execution.failed or index in execution.tampered):
                 score = 0.0  # failed without showing it, or its test environment was broken
-            if score and meta["grade_id"] in {tests_of[name] for name in taken}:
+            if score and meta["grade_id"] in zeroed:
                 score = 0.0  # the reference answer, not the student's
             scores[meta["grade_id"]] = score
     for grade_id in assignment.points:
