@@ -8,9 +8,13 @@ JOBS   ?= auto
 # Commands the tools start by name (jupyter, voila, alembic for nbgrader) come from .venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test crosscheck lab playground bench clean
+# The student edition that `make lab` opens, and its own Python environment (no reference nnlib in it).
+EDITION      := _work/student
+EDITION_VENV := _work/student-venv
 
-$(STAMP): requirements.txt pyproject.toml
+.PHONY: install demo test crosscheck lab author playground bench clean
+
+$(STAMP): requirements.txt student/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -33,9 +37,14 @@ crosscheck: install
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pytest -m crosscheck tests/crosscheck
 
-## JupyterLab on the chapter notebooks.
+## JupyterLab on the student edition: every chapter as a student gets it, without answers.
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m autograder edition --out $(EDITION) --venv $(EDITION_VENV)
+	cd $(EDITION) && $(CURDIR)/$(EDITION_VENV)/bin/jupyter lab
+
+## JupyterLab on the source notebooks, answers and hidden tests included (instructors).
+author: install
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
 ## The Playground, served by Voila on localhost.
 playground: install

@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {release,grade,demo}`` (``--help`` on each)."""
+"""Command line: ``python -m autograder {release,edition,grade,demo}`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def _non_negative(value: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     from autograder.demo import DEFAULT_OUT as DEMO_OUT
+    from autograder.edition import DEFAULT_EDITION as EDITION_OUT
     from autograder.grading import DEFAULT_OUT as GRADE_OUT, default_jobs
     from autograder.release import DEFAULT_OUT as RELEASE_OUT
 
@@ -61,6 +62,21 @@ def _parser() -> argparse.ArgumentParser:
     rel.add_argument("--out", type=Path, default=RELEASE_OUT, metavar="DIR",
                      help="output folder (default: _work/release, git-ignored)")
     rel.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                     help="folder of the chapters' source notebooks (default: notebooks/)")
+
+    edi = commands.add_parser("edition", help="build the student edition that `make lab` opens", description=(
+        "Release every chapter into DIR (unless it is up to date with the sources), with the student's "
+        "README.md and requirements.txt; a notebook the student changed there is never overwritten. "
+        "With --venv, also install the student's packages into a virtual environment of their own, "
+        "with nbgrader's instructor tools hidden."))
+    edi.add_argument("--out", type=Path, default=EDITION_OUT, metavar="DIR",
+                     help="the student edition's folder (default: _work/student, git-ignored)")
+    edi.add_argument("--venv", type=Path, default=None, metavar="DIR",
+                     help="create or update this virtual environment from DIR/requirements.txt")
+    edi.add_argument("--hide-instructor-tools", action="store_true",
+                     help="hide nbgrader's instructor tools in the Python environment running this command "
+                          "(Binder's postBuild does)")
+    edi.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
                      help="folder of the chapters' source notebooks (default: notebooks/)")
 
     grd = commands.add_parser("grade", help="grade submissions", description=(
@@ -116,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from autograder.grading import GradingError, grade, summary_table
+    from autograder.edition import carried_chapters
     from autograder.release import ReleaseError, present_chapters, release
     from autograder.strip import MarkerError
 
@@ -126,7 +143,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"no chapter notebooks in {args.source}", file=sys.stderr)
                 return 2
             for chapter, folder in release(chapters, args.out, args.source).items():
-                print(f"{chapter}: {folder}")
+                carried = ", ".join(carried_chapters(chapter)) or "no chapter"
+                print(f"{chapter}: {folder}  (its nnlib keeps the answers of {carried})")
+            print(f"for students: {args.out.resolve() / 'README.md'}")
+            return 0
+        if args.command == "edition":
+            from autograder.edition import build_edition, create_student_venv, hide_instructor_tools
+
+            out = build_edition(args.out, args.source)
+            if args.venv:
+                create_student_venv(args.venv, out)
+            if args.hide_instructor_tools:
+                hide_instructor_tools(Path(sys.executable).parent)
             return 0
         if args.command == "grade":
             if args.jobs < 1:

@@ -6,6 +6,7 @@ A chapter's release folder holds what a student downloads::
                                 and hidden tests removed, cells locked, checksums added)
     <chapter>/nnlib/            nnlib without the answers of this and every later chapter
     <chapter>/assets/           the data nnlib loads (nnlib looks next to its own folder)
+                                and student/assets/README.md, the data's origin and licence
 
 ``CourseFolder`` is an nbgrader course folder (``nbgrader_config.py``, ``source/``,
 ``release/``, the gradebook). ``generate`` runs nbgrader's GenerateAssignment on a copy of
@@ -14,7 +15,8 @@ what grading needs to restore a submission's locked cells (the gradebook's copie
 tests included) and to keep hidden tests out of feedback.
 
 ``release(chapters, out)`` builds release folders in a throw-away course and copies them to
-``out/<chapter>/``: the command ``python -m autograder release``.
+``out/<chapter>/``, with the student's README.md and requirements.txt at the top of ``out``
+(``autograder.edition``): the command ``python -m autograder release``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from autograder._speedups import alembic_head_in_process
 from autograder.course import CHAPTERS, NNLIB_DIR, NOTEBOOKS_DIR, REPO_ROOT, chapter_index
+from autograder.edition import STUDENT_DIR, write_student_files
 from autograder.strip import build_student_nnlib, strip_source
 
 __all__ = [
@@ -40,8 +43,11 @@ DEFAULT_OUT = REPO_ROOT / "_work" / "release"
 COURSE_ID = "nncourse"
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"
-# Files of a chapter's source folder or of assets/ that never go into a release.
+# Files of a chapter's source folder that never go into a release.
 _NEVER_SHIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
+# What of assets/ a release ships: the data nnlib loads (not the screenshots, not the script
+# that made the data); the student's assets/README.md says where the data comes from.
+SHIPPED_ASSETS = ("digits.npz",)
 
 
 class ReleaseError(RuntimeError):
@@ -242,9 +248,10 @@ class CourseFolder:
         self._run_generate_assignment(chapter)
         folder = self.release_folder(chapter)
         build_student_nnlib(chapter, folder, source=self.nnlib_dir)
-        if self.assets_dir.is_dir():
-            shutil.copytree(self.assets_dir, folder / "assets", dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns(*_NEVER_SHIPPED, "*.py"))
+        (folder / "assets").mkdir(exist_ok=True)
+        for name in SHIPPED_ASSETS:
+            shutil.copyfile(self.assets_dir / name, folder / "assets" / name)
+        shutil.copyfile(STUDENT_DIR / "assets" / "README.md", folder / "assets" / "README.md")
         release_json = (folder / f"{chapter}.ipynb").read_text(encoding="utf-8")
         return Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder))
 
@@ -258,7 +265,8 @@ class CourseFolder:
 
 def release(chapters: list[str] | None = None, out: Path = DEFAULT_OUT,
             source_dir: Path = NOTEBOOKS_DIR) -> dict[str, Path]:
-    """Build ``out/<chapter>/`` for each chapter (default: every chapter with a source notebook)."""
+    """Build ``out/<chapter>/`` for each chapter (default: every chapter with a source notebook),
+    and the student's README.md and requirements.txt at the top of ``out``."""
     chapters = list(chapters) if chapters else present_chapters(source_dir)
     for chapter in chapters:
         chapter_index(chapter)
@@ -274,4 +282,5 @@ def release(chapters: list[str] | None = None, out: Path = DEFAULT_OUT,
                 shutil.rmtree(target)
             shutil.copytree(course.release_folder(chapter), target)
             built[chapter] = target
+    write_student_files(out, [c for c in CHAPTERS if (out / c).is_dir()])
     return built

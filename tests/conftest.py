@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -33,3 +34,26 @@ def strict_numerics():
         warnings.simplefilter("error")
         with np.errstate(over="raise", divide="raise", invalid="raise"):
             yield
+
+
+@pytest.fixture(scope="session")
+def edition(tmp_path_factory) -> Path:
+    """The student edition of every chapter, as `make lab` builds it (once per session)."""
+    from autograder.edition import build_edition
+    from fixtures import support
+
+    folder = support.computed_once(tmp_path_factory, "student-edition",
+                                   lambda f: build_edition(f / "edition", echo=lambda _: None))
+    return folder / "edition"
+
+
+@pytest.fixture(scope="session")
+def student_venv(tmp_path_factory, edition) -> Path:
+    """The scripts folder of a fresh virtual environment made from the edition's
+    requirements.txt alone, as `make lab` makes it (once per session)."""
+    from autograder.edition import create_student_venv
+    from fixtures import support
+
+    folder = support.computed_once(tmp_path_factory, "student-venv",
+                                   lambda f: create_student_venv(f / "venv", edition, echo=lambda _: None))
+    return folder / "venv" / "bin"

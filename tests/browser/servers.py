@@ -1,4 +1,5 @@
-"""Start and stop a Voilà server for the browser tests, and the Chromium settings they use.
+"""Start and stop the Voilà and JupyterLab servers of the browser tests, and the Chromium
+settings they use.
 
 Measured on this kind of machine (see the project's widget-testing notes):
 - Voilà runs the notebook while it streams the page; its cell timeout is infinite by default
@@ -7,6 +8,8 @@ Measured on this kind of machine (see the project's widget-testing notes):
 - Every GET of ``/`` starts a kernel, so readiness is checked on ``/favicon.ico``.
 - Kernels run in their own process session: stopping the server's process group does not
   reach them, so ``stop`` records the server's children first and kills survivors by PID.
+- JupyterLab shows a "news" toast unless its notification settings say no, and is ready when
+  ``/api/status`` answers.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def free_port() -> int:
 
 
 @dataclass
-class VoilaServer:
+class Server:
     process: subprocess.Popen
     port: int
     log_path: Path
@@ -81,37 +84,68 @@ class VoilaServer:
                 pass
 
 
-def start_voila(notebook: Path, workdir: Path, cell_timeout: int = 30,
-                ready_timeout: float = 60) -> VoilaServer:
-    """Serve ``notebook`` with Voilà on 127.0.0.1 and a free port; wait until it listens."""
-    port = free_port()
-    for name in ("runtime", "config", "ipython"):
+def _private_dirs(workdir: Path) -> dict[str, str]:
+    """Jupyter's runtime, config and IPython folders of one server, under ``workdir``."""
+    folders = {"JUPYTER_RUNTIME_DIR": "runtime", "JUPYTER_CONFIG_DIR": "config", "IPYTHONDIR": "ipython"}
+    for name in folders.values():
         (workdir / name).mkdir(parents=True, exist_ok=True)
-    env = {**os.environ,
-           "JUPYTER_RUNTIME_DIR": str(workdir / "runtime"),
-           "JUPYTER_CONFIG_DIR": str(workdir / "config"),
-           "IPYTHONDIR": str(workdir / "ipython"),
-           # nnlib from this checkout, even if it is not installed in the environment
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    log_path = workdir / "voila.log"
-    command = [str(VOILA), str(notebook), "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=True",
-               f"--VoilaExecutor.timeout={cell_timeout}"]
+    return {key: str(workdir / name) for key, name in folders.items()}
+
+
+def _start(command: list[str], cwd: Path, env: dict[str, str], port: int, workdir: Path, ready_path: str,
+           ready_timeout: float) -> Server:
+    """Start a server and wait until ``ready_path`` answers."""
+    log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=notebook.parent, env=env, stdout=log,
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
-    server = VoilaServer(process, port, log_path)
+    server = Server(process, port, log_path)
     deadline = time.monotonic() + ready_timeout
+    name = Path(command[0]).name
     while True:
         if process.poll() is not None:
             server.stop()
-            raise RuntimeError(f"voila exited with code {process.returncode}:\n{server.log()}")
-        if _listening(f"{server.url}favicon.ico"):
+            raise RuntimeError(f"{name} exited with code {process.returncode}:\n{server.log()}")
+        if _listening(server.url + ready_path):
             return server
         if time.monotonic() > deadline:
             server.stop()
-            raise RuntimeError(f"voila not ready after {ready_timeout} s:\n{server.log()}")
+            raise RuntimeError(f"{name} not ready after {ready_timeout} s:\n{server.log()}")
         time.sleep(0.2)
+
+
+def start_voila(notebook: Path, workdir: Path, cell_timeout: int = 30,
+                ready_timeout: float = 60) -> Server:
+    """Serve ``notebook`` with Voilà on 127.0.0.1 and a free port; wait until it listens."""
+    port = free_port()
+    env = {**os.environ, **_private_dirs(workdir),
+           # nnlib from this checkout, even if it is not installed in the environment
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    command = [str(VOILA), str(notebook), "--no-browser", f"--port={port}",
+               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=True",
+               f"--VoilaExecutor.timeout={cell_timeout}"]
+    return _start(command, notebook.parent, env, port, workdir, "favicon.ico", ready_timeout)
+
+
+def start_lab(root: Path, bin_dir: Path, workdir: Path, env: dict[str, str],
+              ready_timeout: float = 90) -> Server:
+    """JupyterLab of the Python environment in ``bin_dir``, on ``root``, 127.0.0.1 and a free
+    port, without a token and without its news and update checks; wait until it answers.
+
+    env: the server's environment (a student's: see tests/conftest.py's ``clean_env``).
+    """
+    port = free_port()
+    settings = workdir / "lab-settings"
+    notifications = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notifications.parent.mkdir(parents=True, exist_ok=True)
+    notifications.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    command = [str(bin_dir / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+               "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
+               "--ServerApp.disable_check_xsrf=True", "--ServerApp.allow_root=True", "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               f"--LabApp.workspaces_dir={workdir / 'workspaces'}", f"--LabApp.user_settings_dir={settings}"]
+    return _start(command, root, {**env, "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}, port, workdir,
+                  "api/status", ready_timeout)
 
 
 def _listening(url: str) -> bool:

@@ -1,0 +1,63 @@
+"""The student edition in JupyterLab, in Chromium: nbgrader's Validate button on a chapter,
+and nbgrader's menu without the instructor's tools.
+
+JupyterLab runs from the fresh student environment (tests/conftest.py's ``student_venv``: the
+release's requirements.txt alone, instructor tools hidden) on a copy of the student edition.
+Screenshots: ``<pytest's tmp folder>/lab-*.png``, named in the test's output.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from fixtures import support
+
+from .servers import start_lab
+
+pytestmark = [pytest.mark.browser, pytest.mark.student]
+
+CHAPTER = "01_feedforward"
+
+
+@pytest.fixture(scope="module")
+def lab(edition, student_venv, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab-edition")
+    shutil.copytree(edition / CHAPTER, root / CHAPTER)
+    workdir = tmp_path_factory.mktemp("lab-server")
+    server = start_lab(root, student_venv, workdir, support.clean_env(student_venv, workdir / "home"))
+    yield server
+    server.stop()
+
+
+def _open_chapter(page, lab):
+    page.goto(f"{lab.url}lab/tree/{CHAPTER}/{CHAPTER}.ipynb", timeout=90_000)
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
+
+
+def test_nbgraders_menu_offers_the_assignment_list_and_no_instructor_tool(lab, page, tmp_path):
+    _open_chapter(page, lab)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    items = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()
+    page.screenshot(path=tmp_path / "lab-menu.png")
+    print(f"screenshot: {tmp_path / 'lab-menu.png'}")
+    assert "Assignment List" in items
+    assert not {"Formgrader", "Course List"} & set(items), items
+    assert not page.get_by_text("Create Assignment").count()
+    assert not page.errors, page.errors
+
+
+def test_validate_on_the_blank_chapter_names_the_failing_exercises(lab, page, tmp_path):
+    _open_chapter(page, lab)
+    page.get_by_role("button", name="Validate").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.wait_for(timeout=180_000)
+    text = dialog.inner_text()
+    page.screenshot(path=tmp_path / "lab-validate.png")
+    print(f"screenshot: {tmp_path / 'lab-validate.png'}")
+    assert "Validation Results" in text and "The following cell failed" in text
+    for name in ("sigmoid", "relu", "softmax", "dense_forward", "softmax_cross_entropy"):
+        assert f"in {name}(" in text, f"the Validate report does not name {name}"
+    assert not page.errors, page.errors
