@@ -1,4 +1,4 @@
-"""The shared widget building blocks (nnlib.widgets._base), in-process (no kernel, no browser).
+"""The shared widget building blocks (nnlib.widgets.explorer), in-process (no kernel, no browser).
 
 Setting a control's value from Python fires its observers synchronously, so these tests drive
 an Explorer exactly as a slider would. The figure is read back from ``out.outputs`` (the
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from nnlib.widgets._base import (
+from nnlib.widgets.explorer import (
     Explorer,
     button,
     dropdown,

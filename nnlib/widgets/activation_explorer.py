@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib.widgets._base import Explorer, dropdown, int_slider
+from nnlib.widgets.explorer import Explorer, dropdown, int_slider
 
 __all__ = ["ActivationExplorer", "default_activations", "default_initializers", "propagate", "diagnose_spread"]
 
@@ -176,7 +176,7 @@ class ActivationExplorer(Explorer):
     depth: initial number of layers (1..max_depth); width: units per layer; n_samples: rows
     of the input batch; seed: the same seed gives the same figure for the same settings.
 
-    Controls (keys): ``activation``, ``init``, ``depth``. See ``nnlib.widgets._base.Explorer``
+    Controls (keys): ``activation``, ``init``, ``depth``. See ``nnlib.widgets.explorer.Explorer``
     for ``set``, ``status``, ``png``, ``result``, ``error``.
     """
 

@@ -43,7 +43,7 @@ from nnlib.datasets import load_digits
 from nnlib.layers import Dense, ReLU
 from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.sequential import Sequential
-from nnlib.widgets._base import Explorer, int_slider, log_slider, toggle
+from nnlib.widgets.explorer import Explorer, int_slider, log_slider, toggle
 
 __all__ = ["BatchNormExplorer", "FunctionBatchNorm", "train_network", "digits_subset",
            "plot_ridge_histograms", "LR_RANGE", "DEPTH_RANGE"]
@@ -232,7 +232,7 @@ class BatchNormExplorer(Explorer):
         change retrains from scratch).
 
     Controls (keys): ``batchnorm`` (checkbox), ``lr`` (log slider), ``depth`` (hidden layers).
-    See ``nnlib.widgets._base.Explorer`` for ``set``, ``status``, ``png``, ``result``,
+    See ``nnlib.widgets.explorer.Explorer`` for ``set``, ``status``, ``png``, ``result``,
     ``error``; after each draw ``run`` holds what ``train_network`` returned.
     """
 

@@ -42,7 +42,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnlib.viz import plot_contour_paths
-from nnlib.widgets._base import Explorer, dropdown, float_slider, int_slider, log_slider
+from nnlib.widgets.explorer import Explorer, dropdown, float_slider, int_slider, log_slider
 
 __all__ = [
     "OptimizerExplorer",
@@ -178,7 +178,7 @@ class OptimizerExplorer(Explorer):
     shuffling (every setting always gives the same picture).
 
     Controls (keys): ``optimizer``, ``lr`` (log slider), ``beta1``, ``beta2``,
-    ``batch_size`` (powers of two up to m), ``epochs``. See ``nnlib.widgets._base.Explorer``
+    ``batch_size`` (powers of two up to m), ``epochs``. See ``nnlib.widgets.explorer.Explorer``
     for ``set``, ``status``, ``png``, ``result``, ``error``. After each draw, ``path``
     (T + 1, 2) and ``losses`` (T + 1,) hold the last run, and ``diverged`` says whether it blew
     up or ended with a larger loss than it started with.

@@ -49,7 +49,7 @@ from nnlib.optimizers import SGD, Adam, Momentum, RMSprop
 from nnlib.preprocessing import train_test_split
 from nnlib.regularization import l1_grad, l2_grad
 from nnlib.sequential import Sequential
-from nnlib.widgets._base import (
+from nnlib.widgets.explorer import (
     STYLE,
     button,
     canvas_png,

@@ -37,7 +37,7 @@ from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.optimizers import Adam
 from nnlib.sequential import Sequential
 from nnlib.viz import plot_decision_boundary
-from nnlib.widgets._base import Explorer, dropdown, float_slider, int_slider, log_slider
+from nnlib.widgets.explorer import Explorer, dropdown, float_slider, int_slider, log_slider
 
 __all__ = ["RegularizationExplorer", "train_regularized", "PENALTIES"]
 

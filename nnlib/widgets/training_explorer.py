@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 
 from nnlib.datasets import DATASETS, make_dataset
 from nnlib.viz import plot_decision_boundary
-from nnlib.widgets._base import Explorer, dropdown, int_slider, log_slider
+from nnlib.widgets.explorer import Explorer, dropdown, int_slider, log_slider
 
 __all__ = ["TrainingExplorer", "TrainFunction", "reference_train", "LR_RANGE"]
 
@@ -123,7 +123,7 @@ class TrainingExplorer(Explorer):
     n, noise: size and noise of the toy data set; seed: seeds both the data and the weights.
 
     Controls (keys): ``lr`` (log slider), ``epochs``, ``data``. See
-    ``nnlib.widgets._base.Explorer`` for ``set``, ``status``, ``png``, ``result``, ``error``;
+    ``nnlib.widgets.explorer.Explorer`` for ``set``, ``status``, ``png``, ``result``, ``error``;
     after each draw, ``losses`` holds the losses of the last run and ``accuracy`` its
     training accuracy (None when it diverged or failed).
     """

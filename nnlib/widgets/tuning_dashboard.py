@@ -56,7 +56,7 @@ from nnlib.optimizers import Adam
 from nnlib.preprocessing import train_test_split
 from nnlib.sequential import Sequential
 from nnlib.training import fit
-from nnlib.widgets._base import STYLE, Explorer, dropdown, int_slider, log_slider
+from nnlib.widgets.explorer import STYLE, Explorer, dropdown, int_slider, log_slider
 
 __all__ = ["TuningDashboard", "digits_objective", "search_trials", "METHODS", "SCALES"]
 

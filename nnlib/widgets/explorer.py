@@ -3,7 +3,7 @@
 An explorer is a few labelled controls, a figure redrawn when a control changes, and a status
 line that states the current settings and a result. Write one in three steps:
 
-    from nnlib.widgets._base import Explorer, log_slider, int_slider
+    from nnlib.widgets.explorer import Explorer, log_slider, int_slider
 
     def draw(values, fig):                      # values: {"lr": 0.1, "epochs": 50}
         losses = train(values["lr"], values["epochs"])
