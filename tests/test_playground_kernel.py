@@ -141,7 +141,7 @@ def test_play_trains_in_the_background_while_the_kernel_is_idle(playground_kerne
 
 EXPLORER_CELL = """\
 import numpy as np
-from nnlib.widgets._base import Explorer, log_slider, int_slider
+from nnlib.widgets.explorer import Explorer, log_slider, int_slider
 
 def draw(values, fig):
     epochs = np.arange(values["epochs"] + 1)
@@ -154,7 +154,7 @@ explorer = Explorer({"lr": log_slider("learning rate", 0.01, 1e-3, 10.0),
 explorer"""
 
 UNFINISHED_CELL = """\
-from nnlib.widgets._base import Explorer, float_slider
+from nnlib.widgets.explorer import Explorer, float_slider
 
 def relu(z):
     ### BEGIN SOLUTION

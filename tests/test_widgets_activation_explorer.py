@@ -103,7 +103,8 @@ def test_an_error_in_a_student_function_is_shown_not_raised():
 def test_a_missing_function_explains_what_to_pass():
     explorer = small_explorer(initializers={"Xavier": None, "zeros": zeros})
     assert isinstance(explorer.error, ValueError)
-    assert "pass yours" in explorer.status.value and "initializers=" in explorer.status.value
+    assert ("the initializer 'Xavier' needs your function: create the explorer with "
+            "initializers={'Xavier': your_function}") in explorer.status.value
     explorer.set(init="zeros")
     assert explorer.error is None
 

@@ -1,12 +1,12 @@
 """Interactive widgets (ipywidgets) for the course: the Playground and the chapters' explorers.
 
-``nnlib.widgets._base`` holds the building blocks every widget shares (control factories,
+``nnlib.widgets.explorer`` holds the building blocks every widget shares (control factories,
 ``Explorer``); its docstring documents them. Each chapter's explorer lives in its own module
 ``nnlib.widgets.<name>``; import it from there. ``Playground`` is imported lazily, so that
 ``import nnlib.widgets`` stays cheap and works in a student's build of nnlib.
 """
 
-from nnlib.widgets._base import (
+from nnlib.widgets.explorer import (
     Explorer,
     button,
     dropdown,

@@ -18,20 +18,20 @@ The functions are arguments, so a notebook can pass the student's own::
 ``activations=None`` or ``initializers=None`` use nnlib's reference functions (in a student's
 build of nnlib those of chapter 1 raise NotImplementedError, which the status line shows). A
 name mapped to ``None`` is listed but explains, when chosen, which function to pass. Errors
-and warnings raised by the functions are shown in the status line, never raised.
+and warnings raised by the functions are shown in the status line, never raised (see
+``nnlib.widgets.explorer.Explorer``).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from nnlib.widgets._base import Explorer, dropdown, int_slider
+from nnlib.widgets.explorer import Explorer, dropdown, int_slider, require
 
 __all__ = ["ActivationExplorer", "default_activations", "default_initializers", "propagate", "diagnose_spread"]
 
@@ -176,7 +176,7 @@ class ActivationExplorer(Explorer):
     depth: initial number of layers (1..max_depth); width: units per layer; n_samples: rows
     of the input batch; seed: the same seed gives the same figure for the same settings.
 
-    Controls (keys): ``activation``, ``init``, ``depth``. See ``nnlib.widgets._base.Explorer``
+    Controls (keys): ``activation``, ``init``, ``depth``. See ``nnlib.widgets.explorer.Explorer``
     for ``set``, ``status``, ``png``, ``result``, ``error``.
     """
 
@@ -201,30 +201,22 @@ class ActivationExplorer(Explorer):
         rows = math.ceil(max_depth / _COLUMNS)
         super().__init__(controls, self._draw, figsize=(11, 2.6 * rows), name="activation-explorer")
 
-    def _function(self, kind: str, table: Mapping[str, Any], name: str) -> Any:
-        function = table[name]
-        if function is None:
-            raise ValueError(f"no function given for the {kind} {name!r}: pass yours, "
-                             f"e.g. {kind}s={{{name!r}: your_function}}")
-        return function
+    @staticmethod
+    def _chosen(kind: str, table: Mapping[str, Any], name: str) -> Any:
+        """The function chosen under ``name``, or the error that says how to pass it."""
+        return require(table[name], "function", f"the {kind} {name!r}",
+                       argument=f"{kind}s={{{name!r}: your_function}}")
 
     def _draw(self, values: dict[str, Any], fig: Figure) -> str:
-        activation = self._function("activation", self.activations, values["activation"])
-        initializer = self._function("initializer", self.initializers, values["init"])
+        activation = self._chosen("activation", self.activations, values["activation"])
+        initializer = self._chosen("initializer", self.initializers, values["init"])
         depth = values["depth"]
         rng = np.random.default_rng(self.seed)
-        # Warnings (e.g. an overflow in a student's sigmoid) go to the status line, not stderr.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            inputs, layers, z_last = propagate(activation, initializer, depth, self.width, self.n_samples, rng)
-            h = 1e-3
-            slope = (np.asarray(activation(z_last + h)) - np.asarray(activation(z_last - h))) / (2 * h)
-            _histograms(fig, layers)
-            fig.suptitle(f"{values['activation']} activations, {values['init']} weights: "
-                         f"{self.n_samples} inputs through {depth} layers of {self.width} units")
-            text = (f"std of the input, layer 1, layer {depth}: {inputs.std():.3g}, {layers[0].std():.3g}, "
-                    f"{layers[-1].std():.3g}; {diagnose_spread(inputs, layers, slope)}")
-        messages = sorted({str(w.message) for w in caught})
-        if messages:
-            text += "; warning: " + "; ".join(messages)
-        return text
+        inputs, layers, z_last = propagate(activation, initializer, depth, self.width, self.n_samples, rng)
+        h = 1e-3
+        slope = (np.asarray(activation(z_last + h)) - np.asarray(activation(z_last - h))) / (2 * h)
+        _histograms(fig, layers)
+        fig.suptitle(f"{values['activation']} activations, {values['init']} weights: "
+                     f"{self.n_samples} inputs through {depth} layers of {self.width} units")
+        return (f"std of the input, layer 1, layer {depth}: {inputs.std():.3g}, {layers[0].std():.3g}, "
+                f"{layers[-1].std():.3g}; {diagnose_spread(inputs, layers, slope)}")

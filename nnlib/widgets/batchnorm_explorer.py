@@ -43,7 +43,14 @@ from nnlib.datasets import load_digits
 from nnlib.layers import Dense, ReLU
 from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.sequential import Sequential
-from nnlib.widgets._base import Explorer, int_slider, log_slider, toggle
+from nnlib.widgets.explorer import (
+    Explorer,
+    check_functions,
+    int_slider,
+    log_slider,
+    message_panel,
+    toggle,
+)
 
 __all__ = ["BatchNormExplorer", "FunctionBatchNorm", "train_network", "digits_subset",
            "plot_ridge_histograms", "LR_RANGE", "DEPTH_RANGE"]
@@ -232,7 +239,7 @@ class BatchNormExplorer(Explorer):
         change retrains from scratch).
 
     Controls (keys): ``batchnorm`` (checkbox), ``lr`` (log slider), ``depth`` (hidden layers).
-    See ``nnlib.widgets._base.Explorer`` for ``set``, ``status``, ``png``, ``result``,
+    See ``nnlib.widgets.explorer.Explorer`` for ``set``, ``status``, ``png``, ``result``,
     ``error``; after each draw ``run`` holds what ``train_network`` returned.
     """
 
@@ -240,10 +247,7 @@ class BatchNormExplorer(Explorer):
                  batchnorm_backward: BackwardFunction | None = None, *, batchnorm: bool = True,
                  lr: float = 1.0, depth: int = 5, width: int = 32, epochs: int = 5,
                  batch_size: int = 50, seed: int = 0) -> None:
-        for name, function in (("batchnorm_forward", batchnorm_forward),
-                               ("batchnorm_backward", batchnorm_backward)):
-            if function is not None and not callable(function):
-                raise TypeError(f"{name} must be a function or None, got {type(function).__name__}")
+        check_functions(batchnorm_forward=batchnorm_forward, batchnorm_backward=batchnorm_backward)
         if not LR_RANGE[0] <= lr <= LR_RANGE[1]:
             raise ValueError(f"lr must lie in {LR_RANGE}, got {lr}")
         if not DEPTH_RANGE[0] <= depth <= DEPTH_RANGE[1]:
@@ -292,10 +296,7 @@ class BatchNormExplorer(Explorer):
         self._previous = (label, list(run["losses"]))
 
         if run["pre_activations"] is None:
-            ridge.text(0.5, 0.5, "training diverged:\nno activations to show", ha="center",
-                       va="center", transform=ridge.transAxes)
-            ridge.set_xticks([])
-            ridge.set_yticks([])
+            message_panel(ridge, "training diverged:\nno activations to show")
         else:
             plot_ridge_histograms(run["pre_activations"], ridge)
         ridge.set_title("What each ReLU receives (held-out images)")

@@ -28,13 +28,13 @@ They follow API.md's signatures (``sgd_update(w, dw, lr)``, ``momentum_update(w,
 beta)``, ``rmsprop_update(w, dw, s, lr, beta, eps)``, ``adam_update(w, dw, m, v, t, lr,
 beta1, beta2, eps)``, ``minibatches(X, y, batch_size, rng)``). A function left as None is
 nnlib's own (in a student's build of nnlib for chapter 3 those raise NotImplementedError,
-which the status line shows). Errors and warnings from the functions are shown, never raised.
+which the status line shows). Errors and warnings from the functions are shown, never raised
+(see ``nnlib.widgets.explorer.Explorer``).
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +42,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnlib.viz import plot_contour_paths
-from nnlib.widgets._base import Explorer, dropdown, float_slider, int_slider, log_slider
+from nnlib.widgets.explorer import (
+    Explorer,
+    check_functions,
+    dropdown,
+    float_slider,
+    int_slider,
+    log_slider,
+)
 
 __all__ = [
     "OptimizerExplorer",
@@ -178,7 +185,7 @@ class OptimizerExplorer(Explorer):
     shuffling (every setting always gives the same picture).
 
     Controls (keys): ``optimizer``, ``lr`` (log slider), ``beta1``, ``beta2``,
-    ``batch_size`` (powers of two up to m), ``epochs``. See ``nnlib.widgets._base.Explorer``
+    ``batch_size`` (powers of two up to m), ``epochs``. See ``nnlib.widgets.explorer.Explorer``
     for ``set``, ``status``, ``png``, ``result``, ``error``. After each draw, ``path``
     (T + 1, 2) and ``losses`` (T + 1,) hold the last run, and ``diverged`` says whether it blew
     up or ended with a larger loss than it started with.
@@ -195,13 +202,12 @@ class OptimizerExplorer(Explorer):
         given = {"sgd_update": sgd_update, "momentum_update": momentum_update,
                  "rmsprop_update": rmsprop_update, "adam_update": adam_update,
                  "minibatches": minibatches}
-        for name, function in given.items():
-            if function is not None and not callable(function):
-                raise TypeError(f"{name} must be a function, got {type(function).__name__}")
+        check_functions(**given)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        self.updates = {name: function for name, function in given.items() if name != "minibatches"}
-        self.minibatches = minibatches
+        # The functions used: those given, nnlib's for the others.
+        self.functions = {name: _default(name) if function is None else function
+                          for name, function in given.items()}
         self.m, self.seed = m, seed
         self.X, self.y = least_squares_problem(m, noise, rng=np.random.default_rng(seed))
         # The exact minimum (normal equations), for "loss above its minimum".
@@ -226,22 +232,17 @@ class OptimizerExplorer(Explorer):
         }
         super().__init__(controls, self._draw, figsize=(10, 4), name="optimizer-explorer")
 
-    def _function(self, name: str) -> Callable[..., Any]:
-        given = self.minibatches if name == "minibatches" else self.updates[name]
-        return _default(name) if given is None else given
-
     def _draw(self, values: dict[str, Any], fig: Figure) -> str:
         self.path, self.losses, self.diverged = None, None, False
         optimizer = values["optimizer"]
         needed = {"SGD": "sgd_update", "momentum": "momentum_update",
                   "RMSprop": "rmsprop_update", "Adam": "adam_update"}[optimizer]
-        updates = {needed: self._function(needed)}
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
-            warnings.simplefilter("always")
+        updates = {needed: self.functions[needed]}
+        with np.errstate(all="ignore"):  # a diverging path overflows: it is reported below
             path, losses, per_epoch = run_optimizer(
                 self.X, self.y, optimizer, float(values["lr"]), float(values["beta1"]),
                 float(values["beta2"]), int(values["batch_size"]), int(values["epochs"]),
-                np.random.default_rng(self.seed + 1), updates, self._function("minibatches"))
+                np.random.default_rng(self.seed + 1), updates, self.functions["minibatches"])
         self.path, self.losses = path, losses
         steps = len(path) - 1
         blew_up = not (np.all(np.isfinite(path[-1])) and np.max(np.abs(path[-1])) <= _DIVERGED)
@@ -276,8 +277,4 @@ class OptimizerExplorer(Explorer):
                     f" (minimum {self.best_loss:.4f})")
         used = {"SGD": "β1 and β2 unused", "momentum": "β2 unused", "RMSprop": "β1 unused",
                 "Adam": "uses β1 and β2"}[optimizer]
-        text += f"; {used}"
-        messages = sorted({str(w.message) for w in caught})
-        if messages:
-            text += "; warning: " + "; ".join(messages)[:200]
-        return text
+        return f"{text}; {used}"

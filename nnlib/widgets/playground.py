@@ -49,8 +49,9 @@ from nnlib.optimizers import SGD, Adam, Momentum, RMSprop
 from nnlib.preprocessing import train_test_split
 from nnlib.regularization import l1_grad, l2_grad
 from nnlib.sequential import Sequential
-from nnlib.widgets._base import (
+from nnlib.widgets.explorer import (
     STYLE,
+    Controlled,
     button,
     canvas_png,
     dropdown,
@@ -58,7 +59,7 @@ from nnlib.widgets._base import (
     format_settings,
     int_slider,
     log_slider,
-    set_controls,
+    show_error,
     show_png,
     tag,
     toggle,
@@ -255,8 +256,12 @@ def reproduce_code(settings: dict[str, Any], epochs: int) -> str:
 # The widget
 # ---------------------------------------------------------------------------------------------
 
-class Playground(widgets.VBox):
-    """The Playground app (see the module docstring). Keyword arguments override DEFAULTS."""
+class Playground(Controlled, widgets.VBox):
+    """The Playground app (see the module docstring). Keyword arguments override DEFAULTS.
+
+    Its controls are wired as an Explorer's (``nnlib.widgets.explorer.Controlled``):
+    ``controls``, ``values``, ``set_controls``.
+    """
 
     def __init__(self, *, max_epochs: int = 5000, frame_seconds: float = 0.1,
                  **settings: Any) -> None:
@@ -271,12 +276,11 @@ class Playground(widgets.VBox):
         self.renders = 0
         self._task: asyncio.Task | None = None
         self._play_token = 0  # which play loop is the current one
-        self._holding = False
         self.run: _Run | None = None
         self.error: Exception | None = None
         self._view = _View()
 
-        self.controls: dict[str, widgets.ValueWidget] = {
+        self.wire_controls({
             "dataset": dropdown("data", DATASETS, s["dataset"]),
             "noise": float_slider("noise", s["noise"], 0.0, 0.5, 0.05),
             "train_ratio": float_slider("training share", s["train_ratio"], 0.1, 0.9, 0.1),
@@ -297,11 +301,7 @@ class Playground(widgets.VBox):
             "reg": dropdown("regularisation", ["none", "L1", "L2"], s["reg"]),
             "lam": log_slider("λ", s["lam"], 1e-4, 10.0),
             "show_test": toggle("show test data", s["show_test"]),
-        }
-        self._key_of = {id(control): key for key, control in self.controls.items()}
-        for key, control in self.controls.items():
-            tag(control, key)
-            control.observe(self._on_change, names="value")
+        }, on_change=lambda key: self._apply({key}))
 
         self.play_button = tag(button("play", icon="play"), "play")
         self.step_button = tag(button("step", icon="step-forward"), "step")
@@ -350,11 +350,6 @@ class Playground(widgets.VBox):
     # -- state -----------------------------------------------------------------------------
 
     @property
-    def values(self) -> dict[str, Any]:
-        """Every setting, by key (as the controls show it)."""
-        return {key: control.value for key, control in self.controls.items()}
-
-    @property
     def epoch(self) -> int:
         return self.run.epoch if self.run else 0
 
@@ -379,9 +374,7 @@ class Playground(widgets.VBox):
 
     def set(self, **values: Any) -> str:
         """Set several controls at once, apply them once, redraw; return the settings text."""
-        before = self.values
-        set_controls(self, values)
-        self._apply({key for key in values if self.controls[key].value != before[key]})
+        self._apply(self.set_controls(values))
         return self.settings_label.value
 
     def reset(self) -> None:
@@ -469,13 +462,7 @@ class Playground(widgets.VBox):
         self.error = error
         self.playing = False
         self._show_play_state()
-        message = f"{type(error).__name__}: {error}"
-        show_png(self.out, None, message + "\n")
-        self.loss_label.value = f"error: {message}"
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        if not self._holding:
-            self._apply({self._key_of[id(change["owner"])]})
+        self.loss_label.value = show_error(self.out, error)
 
     def _apply(self, changed: set[str]) -> None:
         """React to changed settings: restart, or continue with new training settings."""

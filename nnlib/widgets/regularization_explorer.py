@@ -37,7 +37,7 @@ from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.optimizers import Adam
 from nnlib.sequential import Sequential
 from nnlib.viz import plot_decision_boundary
-from nnlib.widgets._base import Explorer, dropdown, float_slider, int_slider, log_slider
+from nnlib.widgets.explorer import Explorer, dropdown, float_slider, int_slider, log_slider, require
 
 __all__ = ["RegularizationExplorer", "train_regularized", "PENALTIES"]
 
@@ -72,13 +72,6 @@ class _FunctionDropout:
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: (m, n). Returns dx: (m, n), through the last forward's mask."""
         return self._backward(dout, self._cache)
-
-
-def _check_function(function: Callable | None, name: str, needed_for: str) -> Callable:
-    """``function`` itself, or a ValueError that says how to pass it."""
-    if function is None:
-        raise ValueError(f"{needed_for} needs your {name}: create the explorer with {name}={name}")
-    return function
 
 
 def train_regularized(
@@ -119,12 +112,12 @@ def train_regularized(
     penalty_grad = None
     if penalty != "none" and lam > 0:
         if penalty == "L2":
-            penalty_grad = _check_function(l2_grad, "l2_grad", "the L2 penalty")
+            penalty_grad = require(l2_grad, "l2_grad", "the L2 penalty")
         else:
-            penalty_grad = _check_function(l1_grad, "l1_grad", "the L1 penalty")
+            penalty_grad = require(l1_grad, "l1_grad", "the L1 penalty")
     if p > 0:
-        _check_function(dropout_forward, "dropout_forward", "dropout")
-        _check_function(dropout_backward, "dropout_backward", "dropout")
+        require(dropout_forward, "dropout_forward", "dropout")
+        require(dropout_backward, "dropout_backward", "dropout")
 
     rng = np.random.default_rng(seed)
     layers: list[Any] = []

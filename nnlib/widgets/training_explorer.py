@@ -24,22 +24,28 @@ A training function has the signature ``train(X, y, lr, epochs, rng) -> (losses,
 
 ``train=None`` uses ``reference_train``, built from nnlib's own functions (in a student's
 build of nnlib for chapter 2 those raise NotImplementedError, which the status line shows).
-Errors and warnings from the training function are shown, never raised.
+Errors and warnings from the training function are shown, never raised (see
+``nnlib.widgets.explorer.Explorer``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nnlib.datasets import DATASETS, make_dataset
 from nnlib.viz import plot_decision_boundary
-from nnlib.widgets._base import Explorer, dropdown, int_slider, log_slider
+from nnlib.widgets.explorer import (
+    Explorer,
+    check_functions,
+    dropdown,
+    int_slider,
+    log_slider,
+    message_panel,
+)
 
 __all__ = ["TrainingExplorer", "TrainFunction", "reference_train", "LR_RANGE"]
 
@@ -106,13 +112,6 @@ def _class_one_probability(predict: Predict, X: np.ndarray) -> np.ndarray:
                      f"({m}, 1) or ({m}, n_classes)")
 
 
-def _message_panel(ax: Axes, text: str) -> None:
-    """An empty panel that shows ``text`` in its middle (used when there is nothing to draw)."""
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
 class TrainingExplorer(Explorer):
     """Learning rate, epochs and data set -> training loss and decision boundary, redrawn live.
 
@@ -123,7 +122,7 @@ class TrainingExplorer(Explorer):
     n, noise: size and noise of the toy data set; seed: seeds both the data and the weights.
 
     Controls (keys): ``lr`` (log slider), ``epochs``, ``data``. See
-    ``nnlib.widgets._base.Explorer`` for ``set``, ``status``, ``png``, ``result``, ``error``;
+    ``nnlib.widgets.explorer.Explorer`` for ``set``, ``status``, ``png``, ``result``, ``error``;
     after each draw, ``losses`` holds the losses of the last run and ``accuracy`` its
     training accuracy (None when it diverged or failed).
     """
@@ -131,8 +130,7 @@ class TrainingExplorer(Explorer):
     def __init__(self, train: TrainFunction | None = None, *, lr: float = 0.1, epochs: int = 100,
                  dataset: str = "moons", max_epochs: int = 300, n: int = 200, noise: float = 0.2,
                  seed: int = 0) -> None:
-        if train is not None and not callable(train):
-            raise TypeError(f"train must be a function train(X, y, lr, epochs, rng), got {type(train).__name__}")
+        check_functions(train=train)
         if dataset not in DATASETS:
             raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
         if not 10 <= epochs <= max_epochs:
@@ -149,20 +147,11 @@ class TrainingExplorer(Explorer):
         super().__init__(controls, self._draw, figsize=(9, 3.6), name="training-explorer")
 
     def _draw(self, values: dict[str, Any], fig: Figure) -> str:
-        self.losses, self.accuracy = None, None
-        X, y = make_dataset(values["data"], self.n, self.noise, rng=np.random.default_rng(self.seed))
-        lr, epochs = float(values["lr"]), int(values["epochs"])
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            text = self._train_and_plot(X, y, lr, epochs, values["data"], fig)
-        messages = sorted({str(w.message) for w in caught})
-        if messages:
-            text += "; warning: " + "; ".join(messages)[:200]
-        return text
-
-    def _train_and_plot(self, X: np.ndarray, y: np.ndarray, lr: float, epochs: int, data: str,
-                        fig: Figure) -> str:
         """Train once, draw the loss curve and the boundary; return the status text."""
+        self.losses, self.accuracy = None, None
+        data = values["data"]
+        X, y = make_dataset(data, self.n, self.noise, rng=np.random.default_rng(self.seed))
+        lr, epochs = float(values["lr"]), int(values["epochs"])
         losses, predict = self.train(X, y, lr, epochs, np.random.default_rng(self.seed + 1))
         losses = np.asarray(losses, dtype=np.float64).ravel()
         if losses.size == 0:
@@ -182,7 +171,7 @@ class TrainingExplorer(Explorer):
         if p1 is None or not np.all(np.isfinite(p1)):
             not_finite = np.flatnonzero(~np.isfinite(losses))
             where = f"from epoch {not_finite[0] + 1}" if not_finite.size else "in the predictions"
-            _message_panel(ax_boundary, "diverged:\nno boundary to draw")
+            message_panel(ax_boundary, "diverged:\nno boundary to draw")
             ax_boundary.set_title("Decision boundary")
             return f"diverged (not finite {where}): the learning rate is too large"
         self.accuracy = float(np.mean((p1 > 0.5) == (y == 1)))

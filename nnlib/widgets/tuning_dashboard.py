@@ -56,7 +56,7 @@ from nnlib.optimizers import Adam
 from nnlib.preprocessing import train_test_split
 from nnlib.sequential import Sequential
 from nnlib.training import fit
-from nnlib.widgets._base import STYLE, Explorer, dropdown, int_slider, log_slider
+from nnlib.widgets.explorer import STYLE, Explorer, dropdown, int_slider, log_slider, require
 
 __all__ = ["TuningDashboard", "digits_objective", "search_trials", "METHODS", "SCALES"]
 
@@ -109,13 +109,6 @@ def digits_objective(
     return objective
 
 
-def _needs(function: Callable | None, name: str, needed_for: str) -> Callable:
-    """``function`` itself, or a ValueError that says how to pass it."""
-    if function is None:
-        raise ValueError(f"{needed_for} needs your {name}: create the dashboard with {name}={name}")
-    return function
-
-
 def search_trials(
     objective: Objective,
     method: str = "random",
@@ -156,7 +149,7 @@ def search_trials(
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
 
     if method == "grid":
-        search = _needs(grid_search, "grid_search", "grid search")
+        search = require(grid_search, "grid_search", "grid search", owner="dashboard")
         k = math.isqrt(int(n_trials))
         spread = np.geomspace if scale == "log" else np.linspace
         grid = {
@@ -165,9 +158,10 @@ def search_trials(
         }
         return search(grid, objective)
 
-    search = _needs(random_search, "random_search", "random search")
+    search = require(random_search, "random_search", "random search", owner="dashboard")
     if scale == "log":
-        sample_log = _needs(log_uniform, "log_uniform", "random search on a log scale")
+        sample_log = require(log_uniform, "log_uniform", "random search on a log scale",
+                             owner="dashboard")
 
         def sample_lr(rng: np.random.Generator) -> float:
             return float(sample_log(lr_low, lr_high, rng=rng))

@@ -3,7 +3,7 @@
 An explorer is a few labelled controls, a figure redrawn when a control changes, and a status
 line that states the current settings and a result. Write one in three steps:
 
-    from nnlib.widgets._base import Explorer, log_slider, int_slider
+    from nnlib.widgets.explorer import Explorer, log_slider, int_slider
 
     def draw(values, fig):                      # values: {"lr": 0.1, "epochs": 50}
         losses = train(values["lr"], values["epochs"])
@@ -50,16 +50,37 @@ redraws):
 - An exception in ``draw`` (for example a student's ``NotImplementedError``) never propagates:
   the status line says ``error: NotImplementedError: ...`` and the figure area shows the
   message. Text that ``draw`` prints is shown above the figure.
+- Python warnings raised while ``draw`` runs (a student's sigmoid that overflows) are caught,
+  never printed: the status line ends with ``warning: `` and their distinct messages, sorted,
+  joined by "; " and cut to ``WARNING_CHARS`` (200) characters, the cut marked "…".
 - ``explorer.set(lr=0.1, epochs=100)`` sets several controls and redraws once, synchronously;
   it returns the new status text. ``explorer.redraw()`` redraws with the current values.
 - For tests: ``values`` (dict), ``status`` (Label), ``out`` (Output; ``out.outputs`` holds the
   figure as a base64 PNG), ``png`` (bytes of the last figure), ``figure`` (the last Figure),
-  ``result`` (the last string returned by ``draw``), ``error`` (the last exception or None),
-  ``renders`` (number of draws so far).
+  ``result`` (the last string returned by ``draw``), ``warnings`` (the distinct messages of the
+  warnings it raised), ``error`` (the last exception or None), ``renders`` (number of draws
+  so far).
+
+``Controlled`` is the part an Explorer shares with the Playground: a mixin that keeps the
+controls (``controls``, key -> value widget), tags each ``nn-<key>``, gives ``values``, calls
+back once per change, and ``set_controls(values)`` sets several at once with a single
+reaction from its caller.
+
+The functions a student passes to an explorer:
+
+- ``check_functions(name=function, ...)``: TypeError for anything neither a function nor None
+  ("sgd_update must be a function or None, got float").
+- ``require(function, name, setting)``: the function, or, when it is None, the ValueError that
+  tells the student what to pass: "<setting> needs your <name>: create the explorer with
+  <name>=<name>" (``owner="dashboard"`` says dashboard; ``argument`` replaces
+  ``<name>=<name>``). An explorer calls it for the functions the current setting needs; the
+  message then shows in the status line, as any error of ``draw`` does.
 
 Helpers used by the Playground too: ``figure_png(fig)``, ``canvas_png(canvas)`` (PNG of an Agg
 canvas as it stands, for blitted animations), ``show_png(out, png, text="")``,
-``format_settings(values)``, ``format_value(value)``.
+``show_error(out, error)``, ``format_settings(values)``, ``format_value(value)``; and for the
+explorers' figures, ``message_panel(ax, text)`` (a panel that says why there is nothing to
+draw, e.g. "diverged").
 
 Testing an explorer (see tests/test_widgets_base.py and tests/test_playground_kernel.py):
 in-process, ``explorer.set(...)`` or ``control.value = ...`` redraws synchronously, and
@@ -73,30 +94,38 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import io
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 import PIL.Image
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 __all__ = [
     "STYLE",
+    "WARNING_CHARS",
+    "Controlled",
     "Explorer",
     "button",
     "canvas_png",
+    "check_functions",
     "dropdown",
     "figure_png",
     "float_slider",
     "format_settings",
-    "set_controls",
     "format_value",
     "int_slider",
     "log_slider",
+    "message_panel",
+    "require",
+    "show_error",
     "show_png",
     "tag",
     "toggle",
@@ -105,6 +134,8 @@ __all__ = [
 # Show the whole description ("learning rate", not "learning r...").
 STYLE = {"description_width": "initial"}
 _LAYOUT = {"width": "300px"}
+# The longest text of warnings the status line shows: a line, not a page.
+WARNING_CHARS = 200
 
 
 # ---------------------------------------------------------------------------------------------
@@ -213,6 +244,25 @@ def show_png(out: widgets.Output, png: bytes | None, text: str = "") -> None:
     out.outputs = tuple(outputs)
 
 
+def show_error(out: widgets.Output, error: Exception, printed: str = "") -> str:
+    """Show ``error`` in ``out`` instead of a figure, after ``printed`` (text printed before it).
+
+    Returns the line for a status label: ``"error: NotImplementedError: write relu first"``.
+    """
+    message = f"{type(error).__name__}: {error}"
+    show_png(out, None, printed + message + "\n")
+    return f"error: {message}"
+
+
+def message_panel(ax: Axes, text: str) -> Axes:
+    """Make ``ax`` a panel that says ``text`` in its middle, wrapped, without ticks: for when
+    there is nothing to draw (a run that diverged has no boundary). Returns ax."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
 def format_value(value: Any) -> str:
     """Short text for one setting: floats with 4 significant digits, booleans as on/off."""
     if isinstance(value, bool):
@@ -228,27 +278,97 @@ def format_settings(values: Mapping[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The functions a student passes in
+# ---------------------------------------------------------------------------------------------
+
+def check_functions(**functions: Any) -> None:
+    """TypeError naming the first of ``functions`` (name -> value) that is neither callable nor None."""
+    for name, function in functions.items():
+        if function is not None and not callable(function):
+            raise TypeError(f"{name} must be a function or None, got {type(function).__name__}")
+
+
+def require(function: Callable | None, name: str, setting: str, *, owner: str = "explorer",
+            argument: str | None = None) -> Callable:
+    """``function`` itself, or, when it is None, a ValueError that says what to pass.
+
+    name: the function's name in the chapter ("l2_grad"); setting: what needs it ("the L2
+    penalty"); owner: what the student creates ("explorer", "dashboard"); argument: what to
+    pass when creating it (default ``<name>=<name>``). The message reads
+    "<setting> needs your <name>: create the <owner> with <argument>".
+    """
+    if function is None:
+        argument = f"{name}={name}" if argument is None else argument
+        raise ValueError(f"{setting} needs your {name}: create the {owner} with {argument}")
+    return function
+
+
+# ---------------------------------------------------------------------------------------------
+# Controls wired to a widget
+# ---------------------------------------------------------------------------------------------
+
+class Controlled:
+    """Mixin for a widget driven by value controls: their wiring, ``values``, ``set_controls``.
+
+    Call ``wire_controls(controls, on_change)`` once, in ``__init__``. The widget then has
+    ``controls`` (key -> value widget, each tagged ``nn-<key>``) and ``on_change(key)`` is
+    called after a control's value changes, except while ``set_controls`` sets several: its
+    caller reacts once, to all of them.
+    """
+
+    controls: dict[str, widgets.ValueWidget]
+
+    def wire_controls(self, controls: Mapping[str, widgets.ValueWidget],
+                      on_change: Callable[[str], None]) -> None:
+        """Keep ``controls``, tag each with its key and call ``on_change(key)`` on a change."""
+        self.controls = dict(controls)
+        self._react = on_change
+        self._holding = False  # True while set_controls sets several controls
+        for key, control in self.controls.items():
+            tag(control, key)
+            control.observe(functools.partial(self._changed, key), names="value")
+
+    def _changed(self, key: str, change: dict[str, Any]) -> None:
+        if not self._holding:
+            self._react(key)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control, by key."""
+        return {key: control.value for key, control in self.controls.items()}
+
+    def set_controls(self, values: Mapping[str, Any]) -> set[str]:
+        """Set several controls without calling ``on_change``; return the keys whose value changed.
+
+        KeyError names an unknown control (and then nothing is set).
+        """
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise KeyError(f"no control named {unknown}; controls: {sorted(self.controls)}")
+        before = self.values
+        self._holding = True
+        try:
+            for key, value in values.items():
+                self.controls[key].value = value
+        finally:
+            self._holding = False
+        return {key for key in values if self.controls[key].value != before[key]}
+
+
+# ---------------------------------------------------------------------------------------------
 # Explorer
 # ---------------------------------------------------------------------------------------------
 
 DrawFunction = Callable[[dict[str, Any], Figure], "str | None"]
 
 
-def set_controls(owner: Any, values: dict[str, Any]) -> None:
-    """Set several of ``owner.controls`` while ``owner._holding`` is True, so its observers
-    can skip redrawing until every value is in place; KeyError names an unknown control."""
-    unknown = sorted(set(values) - set(owner.controls))
-    if unknown:
-        raise KeyError(f"no control named {unknown}; controls: {sorted(owner.controls)}")
-    owner._holding = True
-    try:
-        for key, value in values.items():
-            owner.controls[key].value = value
-    finally:
-        owner._holding = False
+def _warning_text(messages: Iterable[str]) -> str:
+    """``messages`` joined by "; ", cut to WARNING_CHARS characters (the cut marked "…")."""
+    text = "; ".join(messages)
+    return text if len(text) <= WARNING_CHARS else text[:WARNING_CHARS - 1] + "…"
 
 
-class Explorer(widgets.VBox):
+class Explorer(Controlled, widgets.VBox):
     """Controls + a figure redrawn on every change + a status line (see the module docstring)."""
 
     def __init__(self, controls: Mapping[str, widgets.ValueWidget], draw: DrawFunction, *,
@@ -257,7 +377,7 @@ class Explorer(widgets.VBox):
                  auto: bool = True) -> None:
         if not controls:
             raise ValueError("an Explorer needs at least one control")
-        self.controls = dict(controls)
+        self.wire_controls(controls, self._on_change)
         self.draw_function = draw
         self.figsize = figsize
         self.dpi = dpi
@@ -266,13 +386,10 @@ class Explorer(widgets.VBox):
         self.png: bytes | None = None
         self.figure: Figure | None = None
         self.result: str | None = None
+        self.warnings: list[str] = []
         self.error: Exception | None = None
         self.renders = 0
-        self._holding = False
         self.auto = auto
-        for key, control in self.controls.items():
-            tag(control, key)
-            control.observe(self._on_change, names="value")
         extra = list(extra)
         if not auto:  # slow draws: redraw when asked, not on every change
             self.run_button = tag(button("run", icon="play"), "run")
@@ -286,14 +403,9 @@ class Explorer(widgets.VBox):
             tag(self, name)
         self.redraw()
 
-    @property
-    def values(self) -> dict[str, Any]:
-        """The current value of every control, by key."""
-        return {key: control.value for key, control in self.controls.items()}
-
     def set(self, **values: Any) -> str:
         """Set several controls at once, redraw once (synchronously); return the status text."""
-        set_controls(self, values)
+        self.set_controls(values)
         self.redraw()
         return self.status.value
 
@@ -304,26 +416,28 @@ class Explorer(widgets.VBox):
         fig = Figure(figsize=self.figsize, dpi=self.dpi, layout="constrained")
         printed = io.StringIO()
         try:
-            with contextlib.redirect_stdout(printed):
+            with contextlib.redirect_stdout(printed), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")  # record every warning, print none
                 result = self.draw_function(values, fig)
             png = figure_png(fig)
         except Exception as error:  # a student's function may raise anything: show it
-            self.error, self.result = error, None
-            message = f"{type(error).__name__}: {error}"
-            show_png(self.out, None, printed.getvalue() + message + "\n")
-            self.status.value = f"{settings} — error: {message}"
+            self.error, self.result, self.warnings = error, None, []
+            self.status.value = f"{settings} — {show_error(self.out, error, printed.getvalue())}"
             return self.status.value
         self.error, self.figure, self.png = None, fig, png
         self.result = None if result is None else str(result)
+        self.warnings = sorted({str(warning.message) for warning in caught})
         self.renders += 1
         show_png(self.out, png, printed.getvalue())
         # The status line changes last, so a test that waits for it also sees the new figure.
-        self.status.value = settings if self.result is None else f"{settings} — {self.result}"
+        text = self.result
+        if self.warnings:
+            warning = "warning: " + _warning_text(self.warnings)
+            text = warning if text is None else f"{text}; {warning}"
+        self.status.value = settings if text is None else f"{settings} — {text}"
         return self.status.value
 
-    def _on_change(self, change: dict[str, Any]) -> None:
-        if self._holding:
-            return
+    def _on_change(self, key: str) -> None:
         if self.auto:
             self.redraw()
         else:
