@@ -81,6 +81,26 @@ def test_backward_without_input_grad_returns_none_and_the_same_gradients(rng):
         np.testing.assert_array_equal(grad, full[key])
 
 
+def test_backward_without_input_grad_works_whatever_the_first_layer(rng):
+    model = Sequential(BatchNorm(3), Tanh(), Dense(3, 2, rng=rng))
+    x, dout = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    model.forward(x)
+    model.backward(dout)
+    full = {key: grad.copy() for key, grad in model.gradients().items()}
+    model.forward(x)
+    assert model.backward(dout, input_grad=False) is None
+    for key, grad in model.gradients().items():
+        np.testing.assert_array_equal(grad, full[key])
+
+
+def test_weights_are_the_live_weight_matrices_of_the_dense_layers(rng):
+    model = _net(rng)
+    weights = model.weights()
+    assert list(weights) == ["0.W", "4.W", "6.W"]
+    for key, W in weights.items():
+        assert W is model.parameters()[key]
+
+
 def test_keys_are_unique_and_the_same_in_parameters_and_gradients(rng):
     model = _net(rng)
     params, grads = model.parameters(), model.gradients()
