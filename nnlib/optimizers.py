@@ -53,6 +53,7 @@ class Optimizer:
     def __init__(self, lr: float) -> None:
         self.lr = lr
         self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._made_for: dict[str, tuple[tuple[int, ...], np.dtype]] = {}  # key -> w's (shape, dtype)
 
     @property
     def lr(self) -> float:
@@ -69,11 +70,10 @@ class Optimizer:
     def _state(self, key: str, w: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
         """The state arrays ``names`` of ``key``: zeros like w, made at its first step (and
         again if w's shape or dtype changes), then the same arrays at every step."""
-        state = self.state.get(key)
-        if state is None or any(array.shape != w.shape or array.dtype != w.dtype for array in state.values()):
-            state = {name: np.zeros_like(w) for name in names}
-            self.state[key] = state
-        return state
+        if key not in self.state or self._made_for.get(key) != (w.shape, w.dtype):
+            self.state[key] = {name: np.zeros_like(w) for name in names}
+            self._made_for[key] = (w.shape, w.dtype)
+        return self.state[key]
 
     def _check_keys(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         """KeyError unless params and grads have the same keys."""
