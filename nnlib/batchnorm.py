@@ -20,29 +20,25 @@ import numpy as np
 __all__ = ["batchnorm_forward", "batchnorm_backward"]
 
 
-def _check_arguments(
-    x: np.ndarray,
-    gamma: np.ndarray,
-    beta: np.ndarray,
-    running_mean: np.ndarray,
-    running_var: np.ndarray,
-    momentum: float,
-    eps: float,
-) -> None:
-    """Raise ValueError/TypeError naming the problem when the arguments do not fit together."""
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"x must be a (m, d) batch with m >= 1, got shape {x.shape}")
-    d = x.shape[1]
-    for name, array in [("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)]:
-        if np.shape(array) != (d,):
-            raise ValueError(f"{name} must have shape ({d},) to match x of shape {x.shape}, got {np.shape(array)}")
-    for name, array in [("running_mean", running_mean), ("running_var", running_var)]:
-        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
-            raise TypeError(f"{name} must be a float numpy array (it is updated in place), got {type(array).__name__}")
+def _check_momentum_and_eps(momentum: float, eps: float) -> None:
+    """Raise ValueError unless momentum is in [0, 1] and eps > 0."""
     if not 0.0 <= momentum <= 1.0:
         raise ValueError(f"momentum must be in [0, 1], got {momentum}")
     if not eps > 0.0:
         raise ValueError(f"eps must be > 0 (it keeps the division finite), got {eps}")
+
+
+def _check_per_feature(name: str, array: Any, x: np.ndarray) -> None:
+    """Raise ValueError unless ``array`` has shape (d,): one value per feature of x (m, d)."""
+    if np.shape(array) != (x.shape[1],):
+        raise ValueError(f"{name} must have shape ({x.shape[1]},) to match x of shape {x.shape}, got {np.shape(array)}")
+
+
+def _check_running_statistic(name: str, array: Any, x: np.ndarray) -> None:
+    """Raise ValueError/TypeError unless ``array`` is a float numpy array of shape (d,) (updated in place)."""
+    _check_per_feature(name, array, x)
+    if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+        raise TypeError(f"{name} must be a float numpy array (it is updated in place), got {type(array).__name__}")
 
 
 def batchnorm_forward(
@@ -79,7 +75,13 @@ def batchnorm_forward(
     """
     ### BEGIN SOLUTION 05_batchnorm
     x = np.asarray(x)
-    _check_arguments(x, gamma, beta, running_mean, running_var, momentum, eps)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must be a (m, d) batch with m >= 1, got shape {x.shape}")
+    _check_per_feature("gamma", gamma, x)
+    _check_per_feature("beta", beta, x)
+    _check_running_statistic("running_mean", running_mean, x)
+    _check_running_statistic("running_var", running_var, x)
+    _check_momentum_and_eps(momentum, eps)
     momentum, eps = float(momentum), float(eps)  # python floats keep float32 float32
     if training:
         mean = x.mean(axis=0)

@@ -17,6 +17,12 @@ import numpy as np
 __all__ = ["dropout_forward", "dropout_backward"]
 
 
+def _check_drop_probability(p: float) -> None:
+    """Raise ValueError unless 0 <= p < 1 (a p of 1 would drop every unit and scale by 1/0)."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p is the drop probability and must be in [0, 1), got {p}")
+
+
 def dropout_forward(
     x: np.ndarray,
     p: float,
@@ -40,8 +46,7 @@ def dropout_forward(
     float32.
     """
     ### BEGIN SOLUTION 04_regularization
-    if not 0.0 <= p < 1.0:
-        raise ValueError(f"p is the drop probability and must be in [0, 1), got {p}")
+    _check_drop_probability(p)
     x = np.asarray(x)
     if not training or p == 0.0:
         return x, {"mask": None, "p": p}

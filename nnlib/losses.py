@@ -8,10 +8,12 @@ float32 out; targets are converted to the prediction's dtype).
 Regression (``y_pred`` and ``y`` of the same shape, e.g. (m, 1) or (m, n_out)):
 ``mse``, ``mae``, ``huber``. Binary classification (``p`` a probability, ``y`` in {0, 1}):
 ``binary_cross_entropy``. Multi-class classification (``logits`` (m, k), ``y`` integer labels
-(m,)): ``softmax_cross_entropy``.
+(m,)): ``softmax_cross_entropy``. ``LOSSES`` lists them by name, each with its backward.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,6 +30,7 @@ __all__ = [
     "binary_cross_entropy_backward",
     "softmax_cross_entropy",
     "softmax_cross_entropy_backward",
+    "LOSSES",
 ]
 
 
@@ -236,3 +239,13 @@ def softmax_cross_entropy_backward(logits: np.ndarray, y: np.ndarray) -> np.ndar
     dlogits /= m
     return dlogits
     ### END SOLUTION 02_backprop
+
+
+LOSSES: dict[str, tuple[Callable[..., float], Callable[..., np.ndarray]]] = {
+    "softmax_cross_entropy": (softmax_cross_entropy, softmax_cross_entropy_backward),
+    "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_backward),
+    "mse": (mse, mse_backward),
+    "mae": (mae, mae_backward),
+    "huber": (huber, huber_backward),
+}
+"""Every loss by name: name -> (loss(outputs, y), loss_backward(outputs, y)); ``fit`` takes these names."""

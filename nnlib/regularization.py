@@ -10,16 +10,17 @@ on any single feature and over-fits less:
 
 ``m`` is the number of training examples in the batch, as in the mean of the data loss.
 Penalties apply to weight matrices only: biases are left out, they do not make the model
-more flexible the way large weights do.
+more flexible the way large weights do. ``add_penalty_grad`` adds a penalty's gradient to
+the gradient of every weight matrix of a model (``model.weights()``), as a training step does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-__all__ = ["l2_penalty", "l2_grad", "l1_penalty", "l1_grad"]
+__all__ = ["l2_penalty", "l2_grad", "l1_penalty", "l1_grad", "add_penalty_grad"]
 
 
 def _coefficient(lam: float, m: int) -> float:
@@ -83,3 +84,24 @@ def l1_grad(W: np.ndarray, lam: float, m: int) -> np.ndarray:
     coefficient = _coefficient(lam, m)
     return coefficient * np.sign(W)
     ### END SOLUTION 04_regularization
+
+
+def add_penalty_grad(
+    weights: dict[str, np.ndarray],
+    grads: dict[str, np.ndarray],
+    lam: float,
+    m: int,
+    grad: Callable[[np.ndarray, float, int], np.ndarray] = l2_grad,
+) -> None:
+    """Add a penalty's gradient to the gradient of every weight matrix, in place:
+    ``grads[key] += grad(W, lam, m)`` for each ``key, W`` of ``weights``.
+
+    weights: key -> weight matrix W, e.g. ``model.weights()`` (no biases);
+    grads: key -> dL/dW of the same shape, with (at least) the keys of weights, e.g.
+        ``model.gradients()`` after ``model.backward``;
+    lam: penalty strength; m: number of examples in the batch;
+    grad: the penalty's gradient, ``l2_grad`` (default) or ``l1_grad``, or your own.
+    Call it between ``backward`` and the optimizer's ``step``.
+    """
+    for key, W in weights.items():
+        grads[key] += grad(W, lam, m)

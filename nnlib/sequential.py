@@ -8,16 +8,16 @@
 ``parameters()`` and ``gradients()`` flatten the layers' dicts into one dict each, with keys
 "<layer index>.<name>" ("0.W", "0.b", "3.gamma", ...). The values are the layers' own arrays,
 not copies: an optimizer that updates ``parameters()`` in place updates the model, and the
-arrays of ``gradients()`` hold the gradients of the latest ``backward``.
+arrays of ``gradients()`` hold the gradients of the latest ``backward``. ``weights()`` is the
+part of ``parameters()`` that weight penalties act on (each layer's ``weight_names``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-from nnlib.layers import Dense
 
 __all__ = ["Sequential"]
 
@@ -26,7 +26,9 @@ class Sequential:
     """A feed-forward network: ``layers[0]``, then ``layers[1]``, ... ``layers[-1]``.
 
     layers: objects with ``forward(x, training)``, ``backward(dout)`` and dicts ``params``
-    and ``grads`` (the layers of ``nnlib.layers``). A single list of layers works too.
+    and ``grads`` (the layers of ``nnlib.layers``); the first one's ``backward`` also takes
+    ``input_grad=False`` when ``backward(..., input_grad=False)`` is used (as ``fit`` does).
+    A single list of layers works too.
     """
 
     def __init__(self, *layers: Any) -> None:
@@ -53,27 +55,36 @@ class Sequential:
         """Backpropagate ``dout = dL/d(output)`` through every layer, last to first.
 
         Afterwards ``gradients()`` holds dL/d(parameter) for every parameter.
-        Returns dx = dL/d(input), (m, n_in); with ``input_grad=False`` the first layer, when it
-        is Dense, skips computing dx (a saving of up to a third of the step for a wide input)
-        and None is returned. Training loops don't need dx.
+        Returns dx = dL/d(input), (m, n_in); with ``input_grad=False`` None is returned, and
+        the first layer is told that nobody needs its dx (a Dense layer then skips it: a
+        saving of up to a third of the step for a wide input). Training loops don't need dx.
         """
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         if not self.layers:
             return dout
-        first = self.layers[0]
-        if not input_grad and isinstance(first, Dense):
-            return first.backward(dout, input_grad=False)
-        dx = first.backward(dout)
-        return dx if input_grad else None
+        if input_grad:
+            return self.layers[0].backward(dout)
+        self.layers[0].backward(dout, input_grad=False)
+        return None
 
     def parameters(self) -> dict[str, np.ndarray]:
         """Every parameter, keyed "<layer index>.<name>" ("0.W", "0.b", ...): the live arrays."""
-        return {f"{i}.{name}": array for i, layer in enumerate(self.layers) for name, array in layer.params.items()}
+        return self._flatten(lambda layer: layer.params)
 
     def gradients(self) -> dict[str, np.ndarray]:
         """The gradient of every parameter, with the same keys as ``parameters()``: live arrays."""
-        return {f"{i}.{name}": array for i, layer in enumerate(self.layers) for name, array in layer.grads.items()}
+        return self._flatten(lambda layer: layer.grads)
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """The weight matrices, the parameters that L2 and L1 penalties act on: the entries
+        of ``parameters()`` that their layer names in ``weight_names`` (Dense's W; not the
+        biases, not batch norm's gamma and beta). Same keys and live arrays."""
+        return self._flatten(lambda layer: {name: layer.params[name] for name in getattr(layer, "weight_names", ())})
+
+    def _flatten(self, arrays_of: Callable[[Any], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """One dict of every layer's ``arrays_of(layer)``, keyed "<layer index>.<name>"."""
+        return {f"{i}.{name}": array for i, layer in enumerate(self.layers) for name, array in arrays_of(layer).items()}
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """The network's raw output in inference mode (``training=False``: no dropout, batch

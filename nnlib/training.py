@@ -11,39 +11,21 @@ a name to one number per epoch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from nnlib.batching import minibatches
-from nnlib.layers import Dense
-from nnlib.losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_backward,
-    huber,
-    huber_backward,
-    mae,
-    mae_backward,
-    mse,
-    mse_backward,
-    softmax_cross_entropy,
-    softmax_cross_entropy_backward,
-)
+from nnlib.losses import LOSSES
 from nnlib.optimizers import Adam
-from nnlib.regularization import l2_grad, l2_penalty
+from nnlib.regularization import add_penalty_grad, l2_penalty
 
-__all__ = ["History", "fit", "evaluate", "accuracy", "predict_labels", "LOSSES"]
+__all__ = ["History", "fit", "evaluate", "accuracy", "predict_labels"]
 
-LOSSES: dict[str, tuple[Callable[..., float], Callable[..., np.ndarray]]] = {
-    "softmax_cross_entropy": (softmax_cross_entropy, softmax_cross_entropy_backward),
-    "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_backward),
-    "mse": (mse, mse_backward),
-    "mae": (mae, mae_backward),
-    "huber": (huber, huber_backward),
-}
-"""The losses ``fit`` knows by name: name -> (loss(outputs, y), loss_backward(outputs, y))."""
+LossPair = tuple[Callable[..., float], Callable[..., np.ndarray]]
+"""(loss(outputs, y) -> float, loss_backward(outputs, y) -> doutputs)."""
 
 _CLASSIFICATION = ("softmax_cross_entropy", "binary_cross_entropy")
 
@@ -63,6 +45,11 @@ class History(dict):
     def epochs(self) -> int:
         """Number of epochs recorded."""
         return len(self.get("loss", []))
+
+    def add_epoch(self, values: dict[str, float]) -> None:
+        """Append one epoch's ``values`` (name -> float) to the lists of the same names."""
+        for name, value in values.items():
+            self[name].append(value)
 
     def __repr__(self) -> str:
         last = ", ".join(f"{name}={values[-1]:.4g}" for name, values in self.items() if values)
@@ -93,7 +80,7 @@ def accuracy(outputs: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(labels == y))
 
 
-def _loss_pair(loss: str | tuple) -> tuple[Callable[..., float], Callable[..., np.ndarray]]:
+def _loss_pair(loss: str | tuple) -> LossPair:
     """The (loss, backward) functions for a loss name or a pair of callables."""
     if isinstance(loss, str):
         if loss not in LOSSES:
@@ -169,8 +156,8 @@ def fit(
 ) -> History:
     """Train ``model`` on (X, y) with mini-batch gradient descent; returns the History.
 
-    model: a ``Sequential`` (anything with forward, backward, parameters, gradients, predict);
-        its parameters are updated in place.
+    model: a ``Sequential`` (anything with forward, backward, parameters, gradients, predict,
+        and weights for l2); its parameters are updated in place.
     X: (m, n_in) inputs, converted once to the model's dtype (float32 models stay float32).
     y: (m,) integer labels for "softmax_cross_entropy"; for the other losses targets of the
         output's shape, (m, 1) or (m,) for a single output (converted once to the model's dtype).
@@ -181,8 +168,9 @@ def fit(
     optimizer: an ``nnlib.optimizers`` object; default ``Adam(lr=0.001)``.
     epochs: passes over the data; batch_size: examples per step (the last batch may be smaller).
     validation_data: optional (X_val, y_val), evaluated in inference mode after each epoch.
-    l2: strength lam of an L2 penalty ``lam / (2 m) * Σ ‖W‖²`` on the weights of the Dense
-        layers (not biases, not batch norm), with m the batch's size; 0 switches it off.
+    l2: strength lam of an L2 penalty ``lam / (2 m) * Σ ‖W‖²`` on the model's weight
+        matrices (``model.weights()``: the Dense layers' W, not biases, not batch norm), with
+        m the batch's size; 0 switches it off.
     schedule: optional function epoch -> learning rate (epochs count from 0), applied to
         ``optimizer.lr`` at the start of each epoch, e.g. ``lambda e: step_decay(0.1, e)``.
     rng: source of the shuffling (same seed, same batches; dropout uses its layers' own rng).
@@ -196,15 +184,8 @@ def fit(
     "l2_penalty", so it compares with "val_loss"); "accuracy" likewise for classification
     losses; "val_loss", "val_accuracy" on the validation data at the end of the epoch; "lr".
     """
-    loss_fn, loss_backward = _loss_pair(loss)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
-    if not l2 >= 0:
-        raise ValueError(f"fit: l2 must be >= 0, got {l2}")
-    params = model.parameters()
-    grads = model.gradients()
-    if not params:
-        raise ValueError("fit: the model has no parameters to train")
+    loss_pair = _loss_pair(loss)
+    _check_fit_arguments(model, epochs, l2)
     dtype = _model_dtype(model)
     X, y = _prepare(X, y, loss, dtype, "fit")
     if validation_data is not None:
@@ -212,60 +193,94 @@ def fit(
     optimizer = Adam() if optimizer is None else optimizer
     rng = np.random.default_rng() if rng is None else rng
     classification = loss in _CLASSIFICATION
-    weight_keys = [f"{i}.W" for i, layer in enumerate(getattr(model, "layers", [])) if isinstance(layer, Dense)]
-    if l2 > 0 and not weight_keys:
-        raise ValueError("fit: l2 > 0 needs a Sequential model with Dense layers")
-
-    history = History(loss=[])
-    if classification:
-        history["accuracy"] = []
-    if validation_data is not None:
-        history["val_loss"] = []
-        if classification:
-            history["val_accuracy"] = []
-    if l2 > 0:
-        history["l2_penalty"] = []
-    history["lr"] = []
-
-    bar = tqdm(
-        total=epochs,
-        desc="fit",
-        unit="epoch",
-        disable=progress is False,
-        delay=0.0 if progress else PROGRESS_DELAY,
-    )
-    with bar:
+    history = _empty_history(classification, validation_data is not None, l2 > 0)
+    with _progress_bar(epochs, progress) as bar:
         for epoch in range(epochs):
             if schedule is not None:
                 optimizer.lr = schedule(epoch)
-            loss_sum = 0.0
-            correct = 0.0
-            penalty_sum = 0.0
-            for Xb, yb in minibatches(X, y, batch_size, rng=rng, shuffle=shuffle):
-                m = Xb.shape[0]
-                outputs = model.forward(Xb, training=True)
-                loss_sum += loss_fn(outputs, yb) * m
-                if classification:
-                    correct += accuracy(outputs, yb) * m
-                model.backward(loss_backward(outputs, yb), input_grad=False)
-                if l2 > 0:
-                    penalty_sum += l2_penalty([params[key] for key in weight_keys], l2, m) * m
-                    for key in weight_keys:
-                        grads[key] += l2_grad(params[key], l2, m)
-                optimizer.step(params, grads)
-
-            n = X.shape[0]
-            history["loss"].append(loss_sum / n)
-            history["lr"].append(optimizer.lr)
-            if classification:
-                history["accuracy"].append(correct / n)
-            if l2 > 0:
-                history["l2_penalty"].append(penalty_sum / n)
+            batches = minibatches(X, y, batch_size, rng=rng, shuffle=shuffle)
+            record = _train_epoch(model, batches, loss_pair, optimizer, l2, classification)
+            record["lr"] = optimizer.lr
             if validation_data is not None:
-                outputs = model.predict(X_val)
-                history["val_loss"].append(loss_fn(outputs, y_val))
-                if classification:
-                    history["val_accuracy"].append(accuracy(outputs, y_val))
-            bar.set_postfix({name: f"{values[-1]:.4g}" for name, values in history.items() if name != "lr"}, refresh=False)
+                record.update(_validate(model, X_val, y_val, loss_pair[0], classification))
+            history.add_epoch(record)
+            bar.set_postfix(_latest_without_lr(history), refresh=False)
             bar.update(1)
     return history
+
+
+def _check_fit_arguments(model: Any, epochs: int, l2: float) -> None:
+    """ValueError naming the problem with epochs, l2 or the model's parameters."""
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+    if not l2 >= 0:
+        raise ValueError(f"fit: l2 must be >= 0, got {l2}")
+    if not model.parameters():
+        raise ValueError("fit: the model has no parameters to train")
+    if l2 > 0 and not (hasattr(model, "weights") and model.weights()):
+        raise ValueError("fit: l2 > 0 needs a Sequential model with Dense layers")
+
+
+def _empty_history(classification: bool, validation: bool, l2: bool) -> History:
+    """A History with an empty list for every entry ``fit`` will record, in display order."""
+    names = ["loss"]
+    if classification:
+        names.append("accuracy")
+    if validation:
+        names += ["val_loss", "val_accuracy"] if classification else ["val_loss"]
+    if l2:
+        names.append("l2_penalty")
+    return History((name, []) for name in names + ["lr"])
+
+
+def _progress_bar(epochs: int, progress: bool | None) -> tqdm:
+    """A bar over the epochs: always (True), never (False), or after PROGRESS_DELAY (None)."""
+    return tqdm(total=epochs, desc="fit", unit="epoch", disable=progress is False,
+                delay=0.0 if progress else PROGRESS_DELAY)
+
+
+def _latest_without_lr(history: History) -> dict[str, str]:
+    """The bar's text: the latest value of every entry but "lr", to 4 significant digits."""
+    return {name: f"{values[-1]:.4g}" for name, values in history.items() if name != "lr"}
+
+
+def _train_epoch(model: Any, batches: Iterable[tuple[np.ndarray, np.ndarray]], loss_pair: LossPair,
+                 optimizer: Any, l2: float, classification: bool) -> dict[str, float]:
+    """One step per batch: forward, loss, backward, L2 gradient (when l2 > 0), optimizer step.
+
+    batches: (Xb (m, n_in), yb) pairs. Returns the epoch's means over its examples, as the
+    batches were seen in training mode: "loss", "accuracy" (classification) and
+    "l2_penalty" (when l2 > 0).
+    """
+    loss_fn, loss_backward = loss_pair
+    params, grads = model.parameters(), model.gradients()
+    weights = model.weights() if l2 > 0 else {}
+    n, loss_sum, correct, penalty_sum = 0, 0.0, 0.0, 0.0
+    for Xb, yb in batches:
+        m = Xb.shape[0]
+        n += m
+        outputs = model.forward(Xb, training=True)
+        loss_sum += loss_fn(outputs, yb) * m
+        if classification:
+            correct += accuracy(outputs, yb) * m
+        model.backward(loss_backward(outputs, yb), input_grad=False)
+        if l2 > 0:
+            penalty_sum += l2_penalty(weights.values(), l2, m) * m
+            add_penalty_grad(weights, grads, l2, m)
+        optimizer.step(params, grads)
+    record = {"loss": loss_sum / n}
+    if classification:
+        record["accuracy"] = correct / n
+    if l2 > 0:
+        record["l2_penalty"] = penalty_sum / n
+    return record
+
+
+def _validate(model: Any, X_val: np.ndarray, y_val: np.ndarray, loss_fn: Callable[..., float],
+              classification: bool) -> dict[str, float]:
+    """"val_loss" (and "val_accuracy") of the model in inference mode on the validation data."""
+    outputs = model.predict(X_val)
+    record = {"val_loss": loss_fn(outputs, y_val)}
+    if classification:
+        record["val_accuracy"] = accuracy(outputs, y_val)
+    return record

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnlib.dense import dense_backward, dense_forward
+from nnlib.dense import dense_backward, dense_forward, dense_parameter_gradients
 from nnlib.gradcheck import numerical_gradient, relative_error
 
 
@@ -103,3 +103,12 @@ def test_backward_rejects_a_dout_of_the_wrong_shape(rng):
     _, cache = dense_forward(x, W, b)
     with pytest.raises(ValueError, match="dout"):
         dense_backward(np.ones((3, 5)), cache)
+
+
+def test_parameter_gradients_are_those_of_the_full_backward(rng):
+    x, W, b = _layer(rng)
+    dout = rng.normal(size=(5, 3))
+    _, dW, db = dense_backward(dout, dense_forward(x, W, b)[1])
+    got_dW, got_db = dense_parameter_gradients(dout, x)
+    np.testing.assert_array_equal(got_dW, dW)
+    np.testing.assert_array_equal(got_db, db)

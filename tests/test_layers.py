@@ -1,5 +1,6 @@
 """Tests of nnlib.layers: each layer's forward, its gradients (central differences), the
-live params/grads arrays, dtypes, inference mode, and bad arguments."""
+live params/grads arrays, dtypes, inference mode, layers built on given functions, and bad
+arguments."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from nnlib.activations import leaky_relu, leaky_relu_backward, relu, relu_backward
+from nnlib.batchnorm import batchnorm_backward, batchnorm_forward
+from nnlib.dropout import dropout_backward, dropout_forward
 from nnlib.gradcheck import numerical_gradient, relative_error
-from nnlib.layers import BatchNorm, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
+from nnlib.layers import Activation, BatchNorm, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Tanh
 
 ACTIVATIONS = [ReLU, lambda: LeakyReLU(0.1), Sigmoid, Tanh]
 ACTIVATION_IDS = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh"]
@@ -193,3 +197,107 @@ def test_bad_arguments_raise_with_a_message():
         BatchNorm(3, momentum=1.5)
     with pytest.raises(ValueError, match="n_features"):
         BatchNorm(0)
+    with pytest.raises(ValueError, match="eps"):
+        BatchNorm(3, eps=0.0)
+
+
+# --- layers built on the functions they are given ------------------------------------------
+
+
+def _spy(function, calls: list):
+    """``function`` that also appends its name to ``calls`` each time it is called."""
+
+    def spy(*args, **kwargs):
+        calls.append(function.__name__)
+        return function(*args, **kwargs)
+
+    return spy
+
+
+def _run(layer, x: np.ndarray, dout: np.ndarray, training: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(out, dx) of one forward and one backward pass."""
+    out = layer.forward(x, training=training)
+    return out, layer.backward(dout)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_calls_the_functions_it_is_given_and_gets_the_same_numbers(training, rng):
+    calls: list = []
+    given = BatchNorm(4, forward=_spy(batchnorm_forward, calls), backward=_spy(batchnorm_backward, calls))
+    default = BatchNorm(4)
+    for layer in (given, default):
+        layer.params["gamma"][:] = np.arange(1.0, 5.0)
+    x, dout = rng.normal(2.0, 3.0, size=(8, 4)), rng.normal(size=(8, 4))
+    for _ in range(2):
+        for got, expected in zip(_run(given, x, dout, training), _run(default, x, dout, training)):
+            np.testing.assert_array_equal(got, expected)
+    assert calls == ["batchnorm_forward", "batchnorm_backward"] * 2
+    for name in ("gamma", "beta"):
+        np.testing.assert_array_equal(given.grads[name], default.grads[name])
+    np.testing.assert_array_equal(given.running_mean, default.running_mean)
+    np.testing.assert_array_equal(given.running_var, default.running_var)
+
+
+def test_batchnorm_on_given_functions_writes_gradients_into_its_own_arrays():
+    # Moved from the batch-norm explorer's tests (its FunctionBatchNorm is this layer now).
+    rng = np.random.default_rng(0)
+    layer = BatchNorm(4, forward=batchnorm_forward, backward=batchnorm_backward)
+    gamma_grad, beta_grad = layer.grads["gamma"], layer.grads["beta"]
+    x, dout = rng.normal(size=(10, 4)), rng.normal(size=(10, 4))
+    out = layer.forward(x)
+    assert np.allclose(out.mean(axis=0), 0, atol=1e-12)
+    assert not np.allclose(layer.running_mean, 0), "training forward updates the running mean"
+    dx = layer.backward(dout)
+    assert dx.shape == (10, 4)
+    assert layer.grads["gamma"] is gamma_grad and layer.grads["beta"] is beta_grad
+    assert np.allclose(beta_grad, dout.sum(axis=0))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_dropout_calls_the_functions_it_is_given_and_gets_the_same_numbers(training, rng):
+    calls: list = []
+    given = Dropout(0.4, rng=np.random.default_rng(3), forward=_spy(dropout_forward, calls),
+                    backward=_spy(dropout_backward, calls))
+    default = Dropout(0.4, rng=np.random.default_rng(3))
+    x, dout = rng.normal(size=(6, 5)), rng.normal(size=(6, 5))
+    for _ in range(2):  # a new mask each time, the same in both layers
+        for got, expected in zip(_run(given, x, dout, training), _run(default, x, dout, training)):
+            np.testing.assert_array_equal(got, expected)
+    assert calls == ["dropout_forward", "dropout_backward"] * 2
+
+
+def test_activation_passes_its_options_to_both_functions_and_gets_the_same_numbers(rng):
+    calls: list = []
+    given = Activation(_spy(leaky_relu, calls), _spy(leaky_relu_backward, calls), alpha=0.2)
+    x, dout = rng.normal(size=(6, 5)), rng.normal(size=(6, 5))
+    out, dx = _run(given, x, dout)
+    assert calls == ["leaky_relu", "leaky_relu_backward"]
+    np.testing.assert_array_equal(out, leaky_relu(x, alpha=0.2))
+    np.testing.assert_array_equal(dx, leaky_relu_backward(dout, x, alpha=0.2))
+    for got, expected in zip((out, dx), _run(LeakyReLU(0.2), x, dout)):
+        np.testing.assert_array_equal(got, expected)
+    assert given.params == {} and given.grads == {}
+
+
+def test_the_named_activations_are_activation_layers_with_their_reprs():
+    layers = [ReLU(), LeakyReLU(), Sigmoid(), Tanh()]
+    assert all(isinstance(layer, Activation) for layer in layers)
+    assert [repr(layer) for layer in layers] == ["ReLU()", "LeakyReLU(alpha=0.01)", "Sigmoid()", "Tanh()"]
+    assert LeakyReLU(0.3).alpha == 0.3
+    assert repr(Activation(relu, relu_backward)) == "Activation(relu, relu_backward)"
+    assert repr(Activation(leaky_relu, leaky_relu_backward, alpha=0.2)) == \
+        "Activation(leaky_relu, leaky_relu_backward, alpha=0.2)"
+
+
+def test_only_dense_names_a_weight_matrix(rng):
+    assert Dense(2, 3, rng=rng).weight_names == ("W",)
+    for layer in [ReLU(), Dropout(0.5), BatchNorm(2)]:
+        assert layer.weight_names == ()
+
+
+def test_every_layer_takes_input_grad_and_only_dense_skips_dx(rng):
+    x = rng.normal(size=(4, 3))
+    for layer in [ReLU(), Tanh(), Dropout(0.5, rng=rng), BatchNorm(3)]:
+        out = layer.forward(x)
+        dout = rng.normal(size=out.shape)
+        assert layer.backward(dout, input_grad=False).shape == x.shape

@@ -7,6 +7,7 @@ import pytest
 
 from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.losses import (
+    LOSSES,
     binary_cross_entropy,
     binary_cross_entropy_backward,
     huber,
@@ -19,16 +20,8 @@ from nnlib.losses import (
     softmax_cross_entropy_backward,
 )
 
-REGRESSION = {
-    "mse": (mse, mse_backward),
-    "mae": (mae, mae_backward),
-    "huber": (huber, huber_backward),
-}
-ALL = {
-    **REGRESSION,
-    "binary_cross_entropy": (binary_cross_entropy, binary_cross_entropy_backward),
-    "softmax_cross_entropy": (softmax_cross_entropy, softmax_cross_entropy_backward),
-}
+ALL = LOSSES  # name -> (loss, loss_backward), every loss
+REGRESSION = {name: ALL[name] for name in ("mse", "mae", "huber")}
 
 
 def _inputs(name: str, rng: np.random.Generator, dtype=np.float64):

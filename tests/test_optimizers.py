@@ -52,6 +52,51 @@ def test_step_agrees_with_the_update_function_over_several_steps(name, rng):
         np.testing.assert_allclose(params[key], _function_form(name, start[key], history[key]), rtol=1e-12, atol=1e-15)
 
 
+def _rule_step(name: str, hyper: dict, w: np.ndarray, dw: np.ndarray, state: list, t: int) -> np.ndarray:
+    """One step of nnlib.updates' rule for optimizer ``name``; ``state`` is updated in the list."""
+    if name == "SGD":
+        return sgd_update(w, dw, hyper["lr"])
+    if name == "Momentum":
+        w, state[0] = momentum_update(w, dw, state[0], hyper["lr"], beta=hyper["beta"])
+    elif name == "RMSprop":
+        w, state[0] = rmsprop_update(w, dw, state[0], hyper["lr"], beta=hyper["beta"], eps=hyper["eps"])
+    else:
+        w, state[0], state[1] = adam_update(w, dw, state[0], state[1], t, lr=hyper["lr"], beta1=hyper["beta1"],
+                                            beta2=hyper["beta2"], eps=hyper["eps"])
+    return w
+
+
+CLASSES = {"SGD": SGD, "Momentum": Momentum, "RMSprop": RMSprop, "Adam": Adam}
+HYPER = {
+    "SGD": {"lr": 0.05},
+    "Momentum": {"lr": 0.05, "beta": 0.85},
+    "RMSprop": {"lr": 0.003, "beta": 0.95, "eps": 1e-6},
+    "Adam": {"lr": 0.003, "beta1": 0.85, "beta2": 0.99, "eps": 1e-6},
+}
+STATE_NAMES = {"SGD": (), "Momentum": ("v",), "RMSprop": ("s",), "Adam": ("m", "v")}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_many_steps_equal_the_update_rule_to_1e12(name, rng):
+    # The optimizers call their rule in nnlib.updates, except Adam, which rewrites it in
+    # place (optimizers.py says why): after every step, weights and state must agree.
+    hyper = dict(HYPER[name])
+    optimizer = CLASSES[name](**hyper)
+    params = {"0.W": rng.normal(size=(7, 5)), "0.b": rng.normal(size=5), "1.gamma": rng.normal(size=(3, 2, 4))}
+    expected = {key: w.copy() for key, w in params.items()}
+    states = {key: [np.zeros_like(w), np.zeros_like(w)] for key, w in params.items()}
+    for t in range(1, 301):
+        if t == 150:  # a schedule changes the learning rate between steps
+            optimizer.lr = hyper["lr"] = hyper["lr"] / 3
+        grads = {key: rng.normal(scale=rng.uniform(0.01, 10.0), size=w.shape) for key, w in params.items()}
+        optimizer.step(params, grads)
+        for key in params:
+            expected[key] = _rule_step(name, hyper, expected[key], grads[key], states[key], t)
+            np.testing.assert_allclose(params[key], expected[key], rtol=1e-12, atol=1e-12)
+            for slot, state in zip(STATE_NAMES[name], states[key]):
+                np.testing.assert_allclose(optimizer.state[key][slot], state, rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_step_updates_the_same_arrays_in_place(name, rng):
     optimizer = OPTIMIZERS[name]()

@@ -1,4 +1,5 @@
-"""Tests of nnlib.regularization: L2 and L1 penalties and their gradients (chapter 4)."""
+"""Tests of nnlib.regularization: L2 and L1 penalties and their gradients (chapter 4), and
+add_penalty_grad on a model's weight matrices."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnlib.gradcheck import numerical_gradient, relative_error
-from nnlib.regularization import l1_grad, l1_penalty, l2_grad, l2_penalty
+from nnlib.layers import BatchNorm, Dense, ReLU
+from nnlib.regularization import add_penalty_grad, l1_grad, l1_penalty, l2_grad, l2_penalty
+from nnlib.sequential import Sequential
 
 
 def _weights(seed: int = 0) -> list[np.ndarray]:
@@ -168,3 +171,39 @@ def test_gradients_reject_m_below_one(function):
 def test_penalties_reject_negative_lam(function):
     with pytest.raises(ValueError, match="lam"):
         function(_weights(), -0.1, 10)
+
+
+# --- add_penalty_grad on a model -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("grad", [l2_grad, l1_grad])
+def test_add_penalty_grad_on_a_model_gives_the_gradients_of_a_loop_over_its_dense_layers(grad, rng):
+    model = Sequential(Dense(3, 5, rng=rng), BatchNorm(5), ReLU(), Dense(5, 2, rng=rng))
+    x = rng.normal(size=(7, 3))
+    model.forward(x)
+    model.backward(rng.normal(size=(7, 2)))
+    expected = {key: array.copy() for key, array in model.gradients().items()}
+    for i, layer in enumerate(model.layers):  # the loop each training loop used to write
+        if isinstance(layer, Dense):
+            expected[f"{i}.W"] += grad(layer.params["W"], 0.3, 7)
+    add_penalty_grad(model.weights(), model.gradients(), 0.3, 7, grad=grad)
+    for key, array in model.gradients().items():
+        np.testing.assert_array_equal(array, expected[key])
+
+
+def test_add_penalty_grad_calls_the_given_gradient_once_per_weight_matrix(rng):
+    weights = {"0.W": rng.normal(size=(3, 4)), "2.W": rng.normal(size=(4, 2))}
+    grads = {"0.W": np.zeros((3, 4)), "0.b": np.zeros(4), "2.W": np.ones((4, 2))}
+    calls = []
+
+    def my_grad(W, lam, m):
+        calls.append((W.shape, lam, m))
+        return 2 * W
+
+    add_penalty_grad(weights, grads, 0.5, 10, grad=my_grad)
+    assert calls == [((3, 4), 0.5, 10), ((4, 2), 0.5, 10)]
+    np.testing.assert_array_equal(grads["0.W"], 2 * weights["0.W"])
+    np.testing.assert_array_equal(grads["2.W"], 1 + 2 * weights["2.W"])
+    assert not grads["0.b"].any()
+    add_penalty_grad(weights, grads, 0.5, 10)  # l2_grad by default
+    np.testing.assert_allclose(grads["0.W"], (2 + 0.05) * weights["0.W"], rtol=1e-12)

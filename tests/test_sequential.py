@@ -69,8 +69,15 @@ def test_whole_network_gradients_with_a_random_upstream_gradient(rng):
         assert relative_error(analytic[key], numerical_gradient(f, target)) < 1e-7, key
 
 
-def test_backward_without_input_grad_returns_none_and_the_same_gradients(rng):
-    model = Sequential(Dense(3, 4, rng=rng), ReLU(), Dense(4, 2, rng=rng))
+FIRST_LAYERS = {  # Dense skips dx when input_grad is False; the other layers compute it anyway
+    "Dense": lambda rng: Sequential(Dense(3, 4, rng=rng), ReLU(), Dense(4, 2, rng=rng)),
+    "BatchNorm": lambda rng: Sequential(BatchNorm(3), Tanh(), Dense(3, 2, rng=rng)),
+}
+
+
+@pytest.mark.parametrize("first", FIRST_LAYERS)
+def test_backward_without_input_grad_returns_none_and_the_same_gradients(first, rng):
+    model = FIRST_LAYERS[first](rng)
     x, dout = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
     model.forward(x)
     model.backward(dout)
@@ -79,6 +86,14 @@ def test_backward_without_input_grad_returns_none_and_the_same_gradients(rng):
     assert model.backward(dout, input_grad=False) is None
     for key, grad in model.gradients().items():
         np.testing.assert_array_equal(grad, full[key])
+
+
+def test_weights_are_the_live_weight_matrices_of_the_dense_layers(rng):
+    model = _net(rng)
+    weights = model.weights()
+    assert list(weights) == ["0.W", "4.W", "6.W"]
+    for key, W in weights.items():
+        assert W is model.parameters()[key]
 
 
 def test_keys_are_unique_and_the_same_in_parameters_and_gradients(rng):

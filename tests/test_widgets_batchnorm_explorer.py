@@ -13,7 +13,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from nnlib.batchnorm import batchnorm_backward, batchnorm_forward  # noqa: E402
 from nnlib.widgets.batchnorm_explorer import (  # noqa: E402
     BatchNormExplorer,
-    FunctionBatchNorm,
     digits_subset,
     plot_ridge_histograms,
     train_network,
@@ -131,20 +130,6 @@ def test_train_network_is_reproducible_and_uses_the_running_statistics():
     for z in first["pre_activations"]:
         assert z.shape == (300, 32)
         assert abs(z.mean()) < 0.5 and 0.5 < z.std() < 2.0
-
-
-def test_function_batchnorm_writes_gradients_into_its_own_arrays():
-    rng = np.random.default_rng(0)
-    layer = FunctionBatchNorm(4, batchnorm_forward, batchnorm_backward)
-    gamma_grad, beta_grad = layer.grads["gamma"], layer.grads["beta"]
-    x, dout = rng.normal(size=(10, 4)), rng.normal(size=(10, 4))
-    out = layer.forward(x)
-    assert np.allclose(out.mean(axis=0), 0, atol=1e-12)
-    assert not np.allclose(layer.running_mean, 0), "training forward updates the running mean"
-    dx = layer.backward(dout)
-    assert dx.shape == (10, 4)
-    assert layer.grads["gamma"] is gamma_grad and layer.grads["beta"] is beta_grad
-    assert np.allclose(beta_grad, dout.sum(axis=0))
 
 
 def test_digits_subset_is_standardised_and_read_only():

@@ -40,7 +40,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from nnlib.datasets import load_digits
-from nnlib.layers import Dense, ReLU
+from nnlib.layers import BatchNorm, Dense, ReLU
 from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.sequential import Sequential
 from nnlib.widgets.explorer import (
@@ -52,7 +52,7 @@ from nnlib.widgets.explorer import (
     toggle,
 )
 
-__all__ = ["BatchNormExplorer", "FunctionBatchNorm", "train_network", "digits_subset",
+__all__ = ["BatchNormExplorer", "train_network", "digits_subset",
            "plot_ridge_histograms", "LR_RANGE", "DEPTH_RANGE"]
 
 LR_RANGE = (0.01, 10.0)  # ends of the learning-rate slider
@@ -61,46 +61,6 @@ _LOSS_CAP = 4.0  # top of the loss axis (ln 10 = 2.3 is the loss of a uniform gu
 
 ForwardFunction = Callable[..., tuple[np.ndarray, Any]]
 BackwardFunction = Callable[[np.ndarray, Any], tuple[np.ndarray, np.ndarray, np.ndarray]]
-
-
-class FunctionBatchNorm:
-    """A batch-norm layer that calls the batch-norm functions it is given.
-
-    n_features: d, the width of the layer's input (m, d);
-    forward, backward: ``batchnorm_forward`` and ``batchnorm_backward`` (e.g. a student's);
-    momentum, eps: passed to ``forward``.
-    Has the layer interface of ``nnlib.layers`` (``forward(x, training)``, ``backward(dout)``,
-    ``params`` and ``grads`` with "gamma" and "beta"), and ``running_mean``, ``running_var``.
-    The gradients are copied into ``grads`` (the same arrays every step, as optimizers expect).
-    """
-
-    def __init__(self, n_features: int, forward: ForwardFunction, backward: BackwardFunction,
-                 momentum: float = 0.9, eps: float = 1e-5) -> None:
-        self.forward_function, self.backward_function = forward, backward
-        self.momentum, self.eps = float(momentum), float(eps)
-        self.params = {"gamma": np.ones(n_features), "beta": np.zeros(n_features)}
-        self.grads = {"gamma": np.zeros(n_features), "beta": np.zeros(n_features)}
-        self.running_mean = np.zeros(n_features)
-        self.running_var = np.ones(n_features)
-        self._cache: Any = None
-
-    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        """x: (m, d). Returns out: (m, d); in training, updates the running statistics."""
-        out, self._cache = self.forward_function(
-            x, self.params["gamma"], self.params["beta"], self.running_mean, self.running_var,
-            training=training, momentum=self.momentum, eps=self.eps)
-        return np.asarray(out)
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: (m, d). Fills grads["gamma"], grads["beta"] (d,). Returns dx: (m, d)."""
-        dx, dgamma, dbeta = self.backward_function(dout, self._cache)
-        self.grads["gamma"][...] = dgamma
-        self.grads["beta"][...] = dbeta
-        return np.asarray(dx)
-
-    def __repr__(self) -> str:
-        name = getattr(self.forward_function, "__name__", "?")
-        return f"FunctionBatchNorm({self.params['gamma'].shape[0]}, forward={name})"
 
 
 @lru_cache(maxsize=4)
@@ -158,8 +118,8 @@ def train_network(batchnorm_forward: ForwardFunction | None, batchnorm_backward:
     """
     X, y, X_test, y_test = digits_subset()
     rng = np.random.default_rng(seed)
-    def batchnorm_layer(n_features: int) -> FunctionBatchNorm:
-        return FunctionBatchNorm(n_features, batchnorm_forward, batchnorm_backward)
+    def batchnorm_layer(n_features: int) -> BatchNorm:
+        return BatchNorm(n_features, forward=batchnorm_forward, backward=batchnorm_backward)
 
     norm = batchnorm_layer if use_batchnorm else None
     model = _network(depth, width, X.shape[1], int(y.max()) + 1, norm, rng)

@@ -47,7 +47,7 @@ from nnlib.layers import BatchNorm, Dense, Dropout, LeakyReLU, ReLU, Sigmoid, Ta
 from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.optimizers import SGD, Adam, Momentum, RMSprop
 from nnlib.preprocessing import train_test_split
-from nnlib.regularization import l1_grad, l2_grad
+from nnlib.regularization import add_penalty_grad, l1_grad, l2_grad
 from nnlib.sequential import Sequential
 from nnlib.widgets.explorer import (
     STYLE,
@@ -153,9 +153,8 @@ class _Run:
             self.model.backward(softmax_cross_entropy_backward(logits, yb), input_grad=False)
             if s["reg"] != "none":
                 penalty_grad = l2_grad if s["reg"] == "L2" else l1_grad
-                for layer in self.layers:
-                    if isinstance(layer, Dense):
-                        layer.grads["W"] += penalty_grad(layer.params["W"], s["lam"], len(Xb))
+                add_penalty_grad(self.model.weights(), self.model.gradients(), s["lam"], len(Xb),
+                                 grad=penalty_grad)
             self.optimizer.step(self.model.parameters(), self.model.gradients())
         self.epoch += 1
         self.train_losses.append(self.loss(self.X_train, self.y_train))

@@ -32,9 +32,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from nnlib.activations import softmax
-from nnlib.layers import Dense, ReLU
+from nnlib.layers import Dense, Dropout, ReLU
 from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from nnlib.optimizers import Adam
+from nnlib.regularization import add_penalty_grad
 from nnlib.sequential import Sequential
 from nnlib.viz import plot_decision_boundary
 from nnlib.widgets.explorer import Explorer, dropdown, float_slider, int_slider, log_slider, require
@@ -46,32 +47,6 @@ PENALTIES = ("none", "L2", "L1")
 # The highest value shown on the loss axis: an over-fitting network's dev loss keeps
 # climbing, and an axis that followed it would flatten every other curve.
 _LOSS_AXIS_TOP = 2.0
-
-
-class _FunctionDropout:
-    """A dropout layer whose arithmetic is done by the two functions it is given.
-
-    dropout_forward(x, p, training, rng) -> (out, cache) and dropout_backward(dout, cache)
-    -> dx, with the signatures of chapter 4; p: drop probability; rng: source of the masks.
-    """
-
-    def __init__(self, p: float, rng: np.random.Generator, forward: Callable, backward: Callable) -> None:
-        self.p = p
-        self.rng = rng
-        self._forward = forward
-        self._backward = backward
-        self.params: dict[str, np.ndarray] = {}
-        self.grads: dict[str, np.ndarray] = {}
-        self._cache: Any = None
-
-    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        """x: (m, n) activations. Returns out: (m, n)."""
-        out, self._cache = self._forward(x, self.p, training=training, rng=self.rng)
-        return out
-
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        """dout: (m, n). Returns dx: (m, n), through the last forward's mask."""
-        return self._backward(dout, self._cache)
 
 
 def train_regularized(
@@ -125,21 +100,19 @@ def train_regularized(
     for width in hidden:
         layers += [Dense(n_in, width, rng=rng), ReLU()]
         if p > 0:
-            layers.append(_FunctionDropout(p, rng, dropout_forward, dropout_backward))
+            layers.append(Dropout(p, rng, forward=dropout_forward, backward=dropout_backward))
         n_in = width
     layers.append(Dense(n_in, 2, rng=rng))
     model = Sequential(*layers)
 
     optimizer = Adam(lr)
     m = X_train.shape[0]
-    dense_layers = [layer for layer in model.layers if "W" in layer.params]
     history: dict[str, list[float]] = {"loss": [], "val_loss": []}
     for _ in range(epochs):
         logits = model.forward(X_train, training=True)
         model.backward(softmax_cross_entropy_backward(logits, y_train), input_grad=False)
         if penalty_grad is not None:
-            for layer in dense_layers:
-                layer.grads["W"] += penalty_grad(layer.params["W"], lam, m)
+            add_penalty_grad(model.weights(), model.gradients(), lam, m, grad=penalty_grad)
         optimizer.step(model.parameters(), model.gradients())
         history["loss"].append(softmax_cross_entropy(model.predict(X_train), y_train))
         history["val_loss"].append(softmax_cross_entropy(model.predict(X_dev), y_dev))
