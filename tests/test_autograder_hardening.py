@@ -17,10 +17,13 @@ import nbformat
 import pytest
 
 from autograder.course import REPO_ROOT
-from autograder.grading import GradingRun, grade, summary_table
-from autograder.kernel import Limits, run_notebook, sandbox_available
+from autograder.grading import GradingRun, grade
+from autograder.kernel import KernelRunner
+from autograder.limits import Limits, MiB
 from autograder.release import release
 from autograder.samples import solved, with_answers, write_submission
+from autograder.sandbox import Sandbox
+from autograder.summary import summary_table
 from autograder.worker import Result
 from fixtures import support
 
@@ -192,13 +195,14 @@ def _grade_batch(root: Path) -> None:
         "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
     (root / "expected.json").write_text(json.dumps(expected))
     # Grade the honest students first, so the vandal has a gradebook and tables to attack.
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
+    limits = Limits(cell_timeout=TIMEOUT, file_size=8 * MiB, disk=32 * MiB)
+    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
+    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    assert sandbox_available(), "bubblewrap must work here (.ci/run installs it): `bwrap --ro-bind / / true`"
+    assert Sandbox.probe().available, "bubblewrap must work here (.ci/run installs it): `bwrap --ro-bind / / true`"
     root = support.computed_once(tmp_path_factory, "hardening-batch", _grade_batch)
     return root, {k: tuple(v) for k, v in json.loads((root / "expected.json").read_text()).items()}
 
@@ -263,7 +267,8 @@ def test_the_memory_limit_raises_memoryerror_in_the_cell_and_the_rest_keeps_its_
 def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path):
     runtime = release([CH], tmp_path / "release", FIXTURES)[CH]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.path.isdir(%r))" % str(REPO_ROOT))])
-    execution = run_notebook(nb, runtime, Limits(sandbox=False))
+    with KernelRunner() as runner:
+        execution = runner.run(nb, runtime, Limits(sandbox=False))
     assert not execution.sandboxed and nb.cells[0].outputs[0]["text"].strip() == "True"
     results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False),
                Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False)]
@@ -277,7 +282,7 @@ def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path)
     warnings = [line for line in table.splitlines() if "WARNING" in line]
     assert [w.split(" (")[0] for w in warnings] == ["WARNING: no process limit", "WARNING: no disk limit"]
     assert warnings[0].endswith("for 1 submission(s).") and warnings[1].endswith("for 2 submission(s).")
-    assert sys.platform != "linux" or sandbox_available()
+    assert sys.platform != "linux" or Sandbox.probe().available
 
 
 def test_a_fork_bomb_stops_at_the_process_limit(batch):
