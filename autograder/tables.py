@@ -1,4 +1,4 @@
-"""The grade tables, ``grades.csv`` and ``grades_detail.csv``, exported from the gradebook.
+"""The grade tables (``grades.csv``, ``grades_detail.csv``), exported from the gradebook.
 
 ``export_tables`` writes both from the gradebook (scores as nbgrader computes them, manual
 grades included) for every submission it holds, sorted, one row per key; the status and

@@ -20,6 +20,7 @@ import nbformat
 import pytest
 from nbgrader.utils import compute_checksum
 
+from autograder.cells import grade_id
 from autograder.course import REPO_ROOT
 from autograder.grading import GradingError, grade
 from autograder.limits import Limits
@@ -59,13 +60,13 @@ while True:
 '''
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+def _cell(nb, name):
+    return next(c for c in nb.cells if grade_id(c) == name)
 
 
 def _without(nb, *grade_ids):
     out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in grade_ids]
+    out.cells = [c for c in out.cells if grade_id(c) not in grade_ids]
     return out
 
 

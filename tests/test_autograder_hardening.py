@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.cells import drop_nbgrader_meta, grade_id
 from autograder.course import REPO_ROOT
 from autograder.grading import GradingRun, grade
-from autograder.kernel import KernelRunner
 from autograder.limits import Limits, MiB
 from autograder.release import release
 from autograder.samples import solved, with_answers, write_submission
@@ -142,8 +142,8 @@ def relu(z):
 '''
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+def _cell(nb, name):
+    return next(c for c in nb.cells if grade_id(c) == name)
 
 
 def _insert_after(nb, grade_id, source):
@@ -183,7 +183,7 @@ def _grade_batch(root: Path) -> None:
     add("chatty", _insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut (100000 characters of text per cell, 5000000 in all)")
     stripped = nbformat.from_dict(json.loads(nbformat.writes(ok)))
     for cell in stripped.cells:
-        cell.metadata.pop("nbgrader", None)
+        drop_nbgrader_meta(cell)
     add("stripped", stripped, 5, "graded", "cells matched to the release by position")
     add("forker", _insert_after(ok, "test_sigmoid", FORKER), 5, "limit",
         "process limit (64 processes and threads) reached in code cell 4")
@@ -264,11 +264,10 @@ def test_the_memory_limit_raises_memoryerror_in_the_cell_and_the_rest_keeps_its_
     assert "MemoryError" in support.html_text(root / "out" / "feedback" / "hog" / CH / f"{CH}.html")
 
 
-def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path):
+def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(runner, tmp_path):
     runtime = release([CH], tmp_path / "release", FIXTURES)[CH]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.path.isdir(%r))" % str(REPO_ROOT))])
-    with KernelRunner() as runner:
-        execution = runner.run(nb, runtime, Limits(sandbox=False))
+    execution = runner.run(nb, runtime, Limits(sandbox=False))
     assert not execution.sandboxed and nb.cells[0].outputs[0]["text"].strip() == "True"
     results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False),
                Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False)]

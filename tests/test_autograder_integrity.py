@@ -11,11 +11,8 @@ from __future__ import annotations
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.kernel import KernelRunner
 from autograder.limits import Limits
-from autograder.release import release
 from autograder.scoring import score_test_cell
-from fixtures import support
 
 pytestmark = pytest.mark.grading
 
@@ -49,19 +46,6 @@ ATTACKS = {
     "numpy module swapped": WRONG + "import sys, types\nfake = types.ModuleType('numpy')\n"
                             "fake.__getattr__ = lambda name: (lambda *a, **k: True)\nsys.modules['numpy'] = fake\n",
 }
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
-                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
-    return out / "02_backprop"
-
-
-@pytest.fixture(scope="module")
-def runner():
-    with KernelRunner() as kernels:
-        yield kernels
 
 
 def _notebook(student: str):

@@ -7,26 +7,10 @@ import os
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.kernel import KernelRunner
 from autograder.limits import Limits
-from autograder.release import release
 from autograder.scoring import only_warnings, score_test_cell
-from fixtures import support
 
 pytestmark = pytest.mark.grading
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
-                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
-    return out / "02_backprop"
-
-
-@pytest.fixture(scope="module")
-def runner():
-    with KernelRunner() as kernels:
-        yield kernels
 
 
 def _stdout(cell) -> str:

@@ -18,6 +18,7 @@ import csv
 import nbformat
 import pytest
 
+from autograder.cells import grade_id, is_solution
 from autograder.grading import grade
 from autograder.limits import Limits
 from autograder.release import release
@@ -35,7 +36,7 @@ CASES = [pytest.param(kind, chapter, id=f"{kind}-{chapter}")
 
 
 def _solution_ids(nb) -> list[str]:
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if support._meta(c).get("solution")]
+    return [grade_id(c) for c in nb.cells if is_solution(c)]
 
 
 @pytest.mark.parametrize(("kind", "chapter"), CASES)
