@@ -14,8 +14,8 @@ cells through ``autograder.client.GradingClient``, and kills it.
 - The kernel's own stdout and stderr (not the cells' output) go to a pipe whose last 4,000
   characters are kept (``Execution.kernel_log``).
 - Where the kernel cannot start under a user id of its own (e.g. the Python environment is
-  readable by its owner only), the notebook is run again without one, without the process
-  limit, and so are later ones in this process once that worked.
+  readable by its owner only), the notebook is run again without one (so without the
+  process limit); once that works, the process's later kernels run without one too.
 - Reusing a kernel between submissions would let one student's code change another's
   results, so only the imports of the *worker* are reused, never the kernel.
 """

@@ -42,7 +42,7 @@ def _worker_main(conn) -> None:
             result = grade_submission(task, runner)
         except Exception:  # noqa: BLE001 - a grader bug must not stop the batch
             result = zero_result(task, "error", "the grader failed on this submission: "
-                           + traceback.format_exc(limit=3).strip().splitlines()[-1])
+                                 + traceback.format_exc(limit=3).strip().splitlines()[-1])
         conn.send(result)
 
 
