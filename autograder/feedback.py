@@ -27,7 +27,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
-from autograder.cells import cell_source, grade_id, is_code, is_graded, is_locked, is_solution, nbgrader_meta
+from autograder.cells import cell_source, grade_id, is_code, is_graded, is_locked, is_solution, nbgrader_meta, points
 
 __all__ = ["render_feedback", "render_problem_page", "scrub_text", "HIDDEN_PLACEHOLDER"]
 
@@ -114,7 +114,7 @@ def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict
         meta = nbgrader_meta(cell)  # nbgrader's template shows the score and points written here
         if is_graded(cell):
             meta["score"] = scores.get(name)
-            meta["points"] = assignment.points.get(name, meta.get("points", 0))
+            meta["points"] = assignment.points.get(name, points(cell))
         if is_solution(cell):
             meta["comment"] = None
     if notes:
