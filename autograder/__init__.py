@@ -1,1 +1,6 @@
-"""Release building and grading for the course, on top of nbgrader (CLI: ``python -m autograder``)."""
+"""The course's tooling on nbgrader: student releases, grading (CLI: ``python -m autograder``)."""
+
+# Before any module of the package imports nbformat/jsonschema (see autograder._speedups).
+from autograder._speedups import block_slow_optional_imports
+
+block_slow_optional_imports()

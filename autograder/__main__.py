@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-# Before anything imports nbformat/jsonschema (see autograder._speedups).
-from autograder._speedups import block_slow_optional_imports
+import argparse
+import sys
+from pathlib import Path
 
-block_slow_optional_imports()
+from autograder.course import CHAPTERS, NOTEBOOKS_DIR
+from autograder.limits import Limits, Option, option_fields
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from autograder.course import CHAPTERS, NOTEBOOKS_DIR  # noqa: E402
+__all__ = ["main"]
 
 
 def _chapter(value: str) -> str:
@@ -44,40 +42,46 @@ def _non_negative(value: str) -> float:
     return number
 
 
-def _parser() -> argparse.ArgumentParser:
-    from autograder.demo import DEFAULT_OUT as DEMO_OUT
-    from autograder.edition import DEFAULT_EDITION as EDITION_OUT
-    from autograder.grading import DEFAULT_OUT as GRADE_OUT, default_jobs
-    from autograder.release import DEFAULT_OUT as RELEASE_OUT
+def _limit_type(option: Option, default: float):
+    """The check of an option's value: 0 allowed where it means no limit, whole counts stay whole."""
+    if option.zero is None:
+        return _positive
+    return _count if isinstance(default, int) and option.unit == 1 else _non_negative
 
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=(
-        "Build student releases of the course's chapters and grade submissions, on nbgrader."))
-    commands = parser.add_subparsers(dest="command", required=True)
+
+def _add_release(commands) -> None:
+    from autograder.release import DEFAULT_OUT
 
     rel = commands.add_parser("release", help="build the student release of chapters", description=(
         "For each chapter, write DIR/<chapter>/ with the student notebook (solutions and hidden tests "
         "removed by nbgrader), a student build of nnlib without this and later chapters' answers, and assets/."))
     rel.add_argument("chapters", nargs="*", type=_chapter, metavar="CHAPTER",
                      help="chapters to release (default: every chapter with a source notebook)")
-    rel.add_argument("--out", type=Path, default=RELEASE_OUT, metavar="DIR",
+    rel.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                      help="output folder (default: _work/release, git-ignored)")
-    rel.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
-                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    _add_source(rel)
+
+
+def _add_edition(commands) -> None:
+    from autograder.edition import DEFAULT_EDITION
 
     edi = commands.add_parser("edition", help="build the student edition that `make lab` opens", description=(
         "Release every chapter into DIR (unless it is up to date with the sources), with the student's "
         "README.md and requirements.txt; a notebook the student changed there is never overwritten. "
         "With --venv, also install the student's packages into a virtual environment of their own, "
         "with nbgrader's instructor tools hidden."))
-    edi.add_argument("--out", type=Path, default=EDITION_OUT, metavar="DIR",
+    edi.add_argument("--out", type=Path, default=DEFAULT_EDITION, metavar="DIR",
                      help="the student edition's folder (default: _work/student, git-ignored)")
     edi.add_argument("--venv", type=Path, default=None, metavar="DIR",
                      help="create or update this virtual environment from DIR/requirements.txt")
     edi.add_argument("--hide-instructor-tools", action="store_true",
                      help="hide nbgrader's instructor tools in the Python environment running this command "
                           "(Binder's postBuild does)")
-    edi.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
-                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    _add_source(edi)
+
+
+def _add_grade(commands) -> None:
+    from autograder.grading import DEFAULT_OUT, default_jobs
 
     grd = commands.add_parser("grade", help="grade submissions", description=(
         "Grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb (a folder or a .zip of it) against the "
@@ -88,91 +92,108 @@ def _parser() -> argparse.ArgumentParser:
                      help="grade only this chapter (repeatable; default: every chapter found)")
     grd.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                      help="parallel worker processes, one kernel each (default: the number of cores)")
-    grd.add_argument("--timeout", type=_positive, default=30.0, metavar="S",
-                     help="seconds a cell may run before it is interrupted (default: 30)")
-    grd.add_argument("--notebook-timeout", type=_non_negative, default=300.0, metavar="S",
-                     help="seconds a whole notebook may run, kernel start included (default: 300; 0: no limit)")
-    grd.add_argument("--memory", type=_positive, default=2.0, metavar="GIB",
-                     help="address space a student's kernel may use, in GiB (default: 2)")
-    grd.add_argument("--max-output", type=_positive, default=100_000, metavar="CHARS",
-                     help="text output kept per cell; the rest is cut with a note (default: 100000)")
-    grd.add_argument("--max-notebook-output", type=_positive, default=5_000_000, metavar="CHARS",
-                     help="output kept for the whole notebook, figures included (default: 5000000)")
-    grd.add_argument("--max-processes", type=_count, default=64, metavar="N",
-                     help="processes and threads a student's kernel may run at once, itself included; "
-                          "needs the sandbox (default: 64; 0: no limit)")
-    grd.add_argument("--max-file-size", type=_non_negative, default=256, metavar="MIB",
-                     help="size one file written by a student's kernel may reach, in MiB (default: 256; 0: no limit)")
-    grd.add_argument("--max-disk", type=_non_negative, default=512, metavar="MIB",
-                     help="what a student's kernel may write in all, in MiB: its working folder is a tmpfs "
-                          "of that size; needs the sandbox (default: 512; 0: a folder on disk, no limit)")
-    grd.add_argument("--max-cpus", type=_non_negative, default=1.0, metavar="N",
-                     help="cores a student's kernel and all it starts may use together, a cgroup CPU quota "
-                          "where the machine allows one (default: 1; 0: no quota)")
+    for field, option in option_fields():
+        grd.add_argument(option.flag, dest=field.name, type=_limit_type(option, field.default),
+                         default=option.shown(field.default), metavar=option.metavar,
+                         help=option.full_help(field.default))
     grd.add_argument("--no-sandbox", action="store_true",
                      help="run student code without bubblewrap even where it is available (not recommended)")
-    grd.add_argument("--out", type=Path, default=GRADE_OUT, metavar="DIR",
+    grd.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                      help="output folder, an nbgrader course folder (default: _work/grading)")
     grd.add_argument("--db", default=None, metavar="URL",
                      help="gradebook database URL (default: sqlite:///DIR/gradebook.db)")
-    grd.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
-                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    _add_source(grd)
     grd.add_argument("--figures", action="store_true",
                      help="draw the notebooks' figures into the feedback (slower; default: figures show as text)")
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
 
+
+def _add_demo(commands) -> None:
+    from autograder.demo import DEFAULT_OUT
+
     dem = commands.add_parser("demo", help="release, grade three sample students, print the table")
-    dem.add_argument("--out", type=Path, default=DEMO_OUT, metavar="DIR", help="output folder (default: _work/demo)")
+    dem.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR", help="output folder (default: _work/demo)")
     dem.add_argument("--jobs", type=int, default=None, metavar="N")
-    dem.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
-                     help="folder of the chapters' source notebooks (default: notebooks/)")
+    _add_source(dem)
+
+
+def _add_source(command) -> None:
+    command.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                         help="folder of the chapters' source notebooks (default: notebooks/)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=(
+        "Build student releases of the course's chapters and grade submissions, on nbgrader."))
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_release(commands)
+    _add_edition(commands)
+    _add_grade(commands)
+    _add_demo(commands)
     return parser
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The ``Limits`` the grade command's options ask for."""
+    given = {field.name: option.read(getattr(args, field.name), field.default) for field, option in option_fields()}
+    return Limits(**given, sandbox=False if args.no_sandbox else None)
+
+
+def _release(args: argparse.Namespace) -> int:
+    from autograder.edition import carried_chapters
+    from autograder.release import present_chapters, release
+
+    chapters = args.chapters or present_chapters(args.source)
+    if not chapters:
+        print(f"no chapter notebooks in {args.source}", file=sys.stderr)
+        return 2
+    for chapter, folder in release(chapters, args.out, args.source).items():
+        carried = ", ".join(carried_chapters(chapter)) or "no chapter"
+        print(f"{chapter}: {folder}  (its nnlib keeps the answers of {carried})")
+    print(f"for students: {args.out.resolve() / 'README.md'}")
+    return 0
+
+
+def _edition(args: argparse.Namespace) -> int:
+    from autograder.edition import build_edition, create_student_venv, hide_instructor_tools
+
+    out = build_edition(args.out, args.source)
+    if args.venv:
+        create_student_venv(args.venv, out)
+    if args.hide_instructor_tools:
+        hide_instructor_tools(Path(sys.executable).parent)
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from autograder.grading import grade
+    from autograder.summary import summary_table
+
+    if args.jobs < 1:
+        print("--jobs must be at least 1", file=sys.stderr)
+        return 2
+    run = grade(args.submissions, args.out, args.chapter, args.jobs, args.db, args.source,
+                progress=not args.quiet, figures=args.figures, limits=_limits(args))
+    print(summary_table(run))
+    print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograder.demo import demo
+
+    return demo(args.out, args.source, args.jobs)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from autograder.grading import GradingError, grade, summary_table
-    from autograder.edition import carried_chapters
-    from autograder.release import ReleaseError, present_chapters, release
+    from autograder.grading import GradingError
+    from autograder.release import ReleaseError
     from autograder.strip import MarkerError
 
+    command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo}[args.command]
     try:
-        if args.command == "release":
-            chapters = args.chapters or present_chapters(args.source)
-            if not chapters:
-                print(f"no chapter notebooks in {args.source}", file=sys.stderr)
-                return 2
-            for chapter, folder in release(chapters, args.out, args.source).items():
-                carried = ", ".join(carried_chapters(chapter)) or "no chapter"
-                print(f"{chapter}: {folder}  (its nnlib keeps the answers of {carried})")
-            print(f"for students: {args.out.resolve() / 'README.md'}")
-            return 0
-        if args.command == "edition":
-            from autograder.edition import build_edition, create_student_venv, hide_instructor_tools
-
-            out = build_edition(args.out, args.source)
-            if args.venv:
-                create_student_venv(args.venv, out)
-            if args.hide_instructor_tools:
-                hide_instructor_tools(Path(sys.executable).parent)
-            return 0
-        if args.command == "grade":
-            if args.jobs < 1:
-                print("--jobs must be at least 1", file=sys.stderr)
-                return 2
-            run = grade(args.submissions, args.out, args.chapter, args.jobs, args.timeout, args.db,
-                        args.source, progress=not args.quiet, notebook_timeout=args.notebook_timeout or None,
-                        figures=args.figures, memory_gib=args.memory, max_output=int(args.max_output),
-                        max_notebook_output=int(args.max_notebook_output),
-                        max_processes=args.max_processes or None, max_file_mib=args.max_file_size or None,
-                        max_disk_mib=args.max_disk or None, max_cpus=args.max_cpus or None,
-                        sandbox=False if args.no_sandbox else None)
-            print(summary_table(run))
-            print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
-            return 0
-        from autograder.demo import demo
-
-        return demo(args.out, args.source, args.jobs)
+        return command(args)
     except (GradingError, ReleaseError, MarkerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

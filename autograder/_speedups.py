@@ -3,7 +3,8 @@
 - ``block_slow_optional_imports``: jsonschema (imported by nbformat) imports the optional
   ``rfc3987_syntax``, which builds a Lark grammar at import time (about 1.2 s of every
   nbgrader command on the course machines). It only serves jsonschema's "iri" format
-  checks, which nbformat never uses. Must run before nbformat is imported.
+  checks, which nbformat never uses. Must run before nbformat is imported: importing the
+  package ``autograder`` runs it.
 - ``alembic_head_in_process``: creating a gradebook makes nbgrader run the ``alembic``
   command in a subprocess just to read the head revision of its migrations (a second
   interpreter start; it also fails when the venv is not activated). The same revision is

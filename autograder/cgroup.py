@@ -1,4 +1,4 @@
-"""A CPU quota for one kernel and everything it starts, where the machine lets us set one.
+"""A CPU quota over one kernel's whole process tree, where the machine lets us set one.
 
 Without it, a notebook that starts many busy processes takes CPU from the other workers'
 kernels for as long as its budget lasts. A control group with a CPU quota caps the kernel's

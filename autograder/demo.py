@@ -19,9 +19,10 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import NOTEBOOKS_DIR, REPO_ROOT
-from autograder.grading import grade, summary_table
+from autograder.grading import grade
 from autograder.release import present_chapters, release
 from autograder.samples import MUTATIONS_DIR, load_mutations, solved, with_answers, write_submission
+from autograder.summary import summary_table
 
 __all__ = ["demo", "DEFAULT_OUT"]
 

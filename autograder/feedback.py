@@ -26,7 +26,8 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from autograder.release import Assignment
+from autograder.assignment import Assignment
+from autograder.cells import cell_source, grade_id, is_code, is_graded, is_locked, is_solution, nbgrader_meta, points
 
 __all__ = ["render_feedback", "render_problem_page", "scrub_text", "HIDDEN_PLACEHOLDER"]
 
@@ -98,28 +99,23 @@ def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict
     nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)
     hidden = assignment.hidden_lines
-    released = {}
-    for cell in assignment.release_cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id"):
-            source = cell["source"]
-            released[meta["grade_id"]] = "".join(source) if isinstance(source, list) else source
+    released = {grade_id(cell): cell_source(cell) for cell in assignment.release_cells if grade_id(cell)}
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader")
-        if meta and meta.get("grade_id") in released and meta.get("locked"):
+        name = grade_id(cell)
+        if name in released and is_locked(cell):
             # What the student was shown: the test without its hidden region.
-            cell.source = released[meta["grade_id"]]
-        if cell.cell_type != "code":
+            cell.source = released[name]
+        if not is_code(cell):
             continue
-        is_test = bool(meta and meta.get("grade"))
         for output in cell.outputs:
-            if output.output_type == "error" and is_test:
+            if output.output_type == "error" and is_graded(cell):
                 output.traceback = [f"{output.ename}: {output.evalue}".rstrip(": ")]
             _scrub_output(output, hidden)
-        if meta and meta.get("grade"):
-            meta["score"] = scores.get(meta["grade_id"])
-            meta["points"] = assignment.points.get(meta["grade_id"], meta.get("points", 0))
-        if meta and meta.get("solution"):
+        meta = nbgrader_meta(cell)  # nbgrader's template shows the score and points written here
+        if is_graded(cell):
+            meta["score"] = scores.get(name)
+            meta["points"] = assignment.points.get(name, points(cell))
+        if is_solution(cell):
             meta["comment"] = None
     if notes:
         from nbformat.v4 import new_markdown_cell

@@ -32,6 +32,8 @@ from collections.abc import Iterable
 
 from nbformat import NotebookNode
 
+from autograder.cells import is_code, is_locked
+
 __all__ = ["reference_imports"]
 
 PACKAGE = "nnlib"
@@ -43,8 +45,7 @@ def reference_imports(nb: NotebookNode, exercises: Iterable[str]) -> dict[str, l
     transform = _ipython_transformer()
     trees = {}
     for index, cell in enumerate(nb.cells):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or (meta.get("locked") and not meta.get("solution")):
+        if not is_code(cell) or is_locked(cell):
             continue
         tree = _parse(cell.source, transform)
         if tree is not None:

@@ -1,4 +1,4 @@
-"""Student releases, built by nbgrader, plus the student build of nnlib.
+"""Student releases: nbgrader's student notebook beside the student build of nnlib.
 
 A chapter's release folder holds what a student downloads::
 
@@ -10,9 +10,8 @@ A chapter's release folder holds what a student downloads::
 
 ``CourseFolder`` is an nbgrader course folder (``nbgrader_config.py``, ``source/``,
 ``release/``, the gradebook). ``generate`` runs nbgrader's GenerateAssignment on a copy of
-the chapter's source notebook, completes the release folder, and returns an ``Assignment``:
-what grading needs to restore a submission's locked cells (the gradebook's copies, hidden
-tests included) and to keep hidden tests out of feedback.
+the chapter's source notebook, completes the release folder, and returns an
+``Assignment`` (autograder.assignment): what grading needs to know of the chapter.
 
 ``release(chapters, out)`` builds release folders in a throw-away course and copies them to
 ``out/<chapter>/``, with the student's README.md and requirements.txt at the top of ``out``
@@ -21,28 +20,21 @@ tests included) and to keep hidden tests out of feedback.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from autograder._speedups import alembic_head_in_process
+from autograder.assignment import Assignment
 from autograder.course import CHAPTERS, NNLIB_DIR, NOTEBOOKS_DIR, REPO_ROOT, chapter_index
 from autograder.edition import STUDENT_DIR, write_student_files
 from autograder.strip import build_student_nnlib, strip_source
 
-__all__ = [
-    "ASSETS_DIR", "COURSE_ID", "HIDDEN_BEGIN", "HIDDEN_END", "Assignment", "CourseFolder",
-    "ReleaseError", "present_chapters", "release", "hidden_test_lines",
-]
+__all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release"]
 
 ASSETS_DIR = REPO_ROOT / "assets"
 DEFAULT_OUT = REPO_ROOT / "_work" / "release"
 COURSE_ID = "nncourse"
-HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
-HIDDEN_END = "END HIDDEN TESTS"
 # Files of a chapter's source folder that never go into a release.
 _NEVER_SHIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
 # What of assets/ a release ships: the data nnlib loads (not the screenshots, not the script
@@ -57,89 +49,6 @@ class ReleaseError(RuntimeError):
 def present_chapters(source_dir: Path = NOTEBOOKS_DIR) -> list[str]:
     """The chapters whose source notebook exists in ``source_dir``, in course order."""
     return [c for c in CHAPTERS if (Path(source_dir) / c / f"{c}.ipynb").is_file()]
-
-
-def _nbgrader(cell: dict) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
-def hidden_test_lines(source: str) -> list[str]:
-    """The lines between ``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` of a cell (markers included)."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        if HIDDEN_BEGIN in line:
-            inside = True
-        if inside:
-            lines.append(line)
-        if HIDDEN_END in line:
-            inside = False
-    return lines
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """One chapter as nbgrader knows it, in a form worker processes can receive.
-
-    release_json: the student notebook, as released (checksums of the student version).
-    gradebook_sources: grade_id -> the source nbgrader keeps in its gradebook for that cell
-        (for test cells, hidden tests included); locked cells are restored from these.
-    runtime: the release folder (student nnlib, assets) that grading kernels import from.
-    """
-
-    chapter: str
-    release_json: str
-    gradebook_sources: dict[str, str]
-    runtime: str
-    notebook: str = field(default="")
-
-    def __post_init__(self) -> None:
-        if not self.notebook:
-            object.__setattr__(self, "notebook", self.chapter)
-
-    @cached_property
-    def release_cells(self) -> list[dict]:
-        return json.loads(self.release_json)["cells"]
-
-    @cached_property
-    def test_ids(self) -> list[str]:
-        """grade_ids of the autograded test cells, in notebook order."""
-        return [m["grade_id"] for c in self.release_cells
-                if (m := _nbgrader(c)).get("grade") and not m.get("solution") and c["cell_type"] == "code"]
-
-    @cached_property
-    def points(self) -> dict[str, float]:
-        """grade_id -> points, for every grade cell."""
-        return {m["grade_id"]: float(m.get("points", 0)) for c in self.release_cells if (m := _nbgrader(c)).get("grade")}
-
-    @cached_property
-    def exercise_tests(self) -> dict[str, str]:
-        """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
-        solutions = [m["grade_id"] for c in self.release_cells if (m := _nbgrader(c)).get("solution") and m.get("grade_id")]
-        return {name: f"test_{name}" for name in solutions if f"test_{name}" in self.points}
-
-    @property
-    def max_score(self) -> float:
-        return sum(self.points.values())
-
-    @cached_property
-    def hidden_lines(self) -> frozenset[str]:
-        """Stripped lines of the hidden tests that appear nowhere in the student notebook.
-
-        Feedback must not contain any of them; lines a student can read anyway (e.g. an
-        import that is also in the setup cell) and bare punctuation are left out.
-        """
-        visible = set()
-        for cell in self.release_cells:
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            visible.update(line.strip() for line in source.splitlines())
-        hidden = set()
-        for source in self.gradebook_sources.values():
-            for line in hidden_test_lines(source):
-                line = line.strip()
-                if (len(line) >= 6 and line not in visible) or HIDDEN_BEGIN in line or HIDDEN_END in line:
-                    hidden.add(line)
-        return frozenset(hidden)
 
 
 class CourseFolder:

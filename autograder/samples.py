@@ -1,4 +1,4 @@
-"""Sample submissions made from a release: solved, blank, and with realistic mistakes.
+"""Sample submissions made from a release: solved, blank, or with realistic mistakes.
 
 Used by ``python -m autograder demo``, the grading benchmark and the grader's tests.
 
@@ -18,16 +18,12 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from autograder.cells import grade_id, is_code, is_graded, is_locked, is_solution
 from autograder.course import REPO_ROOT
 
 __all__ = ["solved", "with_answers", "only_graded_cells", "load_mutations", "write_submission", "MUTATIONS_DIR"]
 
 MUTATIONS_DIR = REPO_ROOT / "tests" / "mutations"
-
-
-def _meta(cell: NotebookNode) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
 
 
 def _answer(source: str) -> str:
@@ -38,35 +34,32 @@ def _answer(source: str) -> str:
 
 def solved(release_nb: NotebookNode, source_nb: NotebookNode) -> NotebookNode:
     """``release_nb`` with the answers of ``source_nb`` in its solution cells."""
-    answers = {_meta(c)["grade_id"]: _answer(c.source) for c in source_nb.cells if _meta(c).get("solution")}
-    out = copy.deepcopy(release_nb)
-    for cell in out.cells:
-        meta = _meta(cell)
-        if meta.get("solution") and meta.get("grade_id") in answers:
-            cell.source = answers[meta["grade_id"]]
-    return out
+    answers = {grade_id(c): _answer(c.source) for c in source_nb.cells if is_solution(c)}
+    return _with_solutions(release_nb, answers)
 
 
 def with_answers(nb: NotebookNode, answers: dict[str, str]) -> NotebookNode:
     """``nb`` with the solution cells named in ``answers`` holding the given sources."""
-    out = copy.deepcopy(nb)
-    found = set()
-    for cell in out.cells:
-        meta = _meta(cell)
-        if meta.get("solution") and meta.get("grade_id") in answers:
-            cell.source = answers[meta["grade_id"]]
-            found.add(meta["grade_id"])
-    missing = set(answers) - found
+    out = _with_solutions(nb, answers)
+    missing = set(answers) - {grade_id(c) for c in out.cells if is_solution(c)}
     if missing:
         raise KeyError(f"no solution cell for {sorted(missing)}")
+    return out
+
+
+def _with_solutions(nb: NotebookNode, answers: dict[str, str]) -> NotebookNode:
+    """A copy of ``nb`` whose solution cells named in ``answers`` hold the given sources."""
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if is_solution(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
     return out
 
 
 def only_graded_cells(nb: NotebookNode) -> NotebookNode:
     """``nb`` with only its setup (read-only code), solution and test cells."""
     out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if c.cell_type == "code" and (
-        _meta(c).get("solution") or _meta(c).get("grade") or _meta(c).get("locked"))]
+    out.cells = [c for c in out.cells if is_code(c) and (is_solution(c) or is_graded(c) or is_locked(c))]
     return out
 
 

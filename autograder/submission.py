@@ -1,4 +1,4 @@
-"""Reading a submitted notebook and putting its graded cells back the way nbgrader released them.
+"""Putting a submitted notebook's graded cells back the way nbgrader released them.
 
 What nbgrader's sanitize step does, with the gaps it leaves closed:
 
@@ -13,33 +13,27 @@ What nbgrader's sanitize step does, with the gaps it leaves closed:
   from the release, never from the submission (points cannot be edited);
 - the kernelspec is the release's (nbgrader's OverwriteKernelspec); outputs are cleared.
 
-``restore`` returns the notebook to execute and ``Restoration`` notes that become the
-``detail`` of the grade table (edited test cells make the submission ``flagged``).
+``restore`` takes a notebook as ``autograder.upload.read_notebook`` read it and returns the
+notebook to execute, with ``Restoration`` notes that become the ``detail`` of the grade
+table (edited test cells make the submission ``flagged``).
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+from nbformat.v4 import new_notebook
 
-from autograder.release import Assignment
+from autograder.assignment import Assignment
+from autograder.cells import (cell_source, drop_nbgrader_meta, grade_id, has_nbgrader_meta, is_code, is_graded,
+                              is_locked, is_solution, nbgrader_meta, set_nbgrader_meta)
+from autograder.upload import CELL_ID
 
-__all__ = ["InvalidSubmission", "Restoration", "read_notebook", "restore", "master_cells"]
-
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
-MAX_CELLS = 2000  # a chapter has under 100; each cell costs a kernel round trip and its output
-_CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
-
-
-class InvalidSubmission(ValueError):
-    """The submitted file is not a notebook the grader can read (the message says why)."""
+__all__ = ["Restoration", "restore", "master_cells"]
 
 
 @dataclass
@@ -75,75 +69,15 @@ class Restoration:
         return notes
 
 
-def read_notebook(path: Path) -> NotebookNode:
-    """The submitted notebook, or InvalidSubmission saying why it cannot be graded."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InvalidSubmission(f"cannot read {path.name}: {exc.strerror}") from None
-    if size > MAX_NOTEBOOK_BYTES:
-        raise InvalidSubmission(f"{path.name} is {size / 2**20:.0f} MiB; notebooks over "
-                                f"{MAX_NOTEBOOK_BYTES // 2**20} MiB are not graded")
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError:
-        raise InvalidSubmission(f"{path.name} is not UTF-8 text, so not a notebook") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidSubmission(f"{path.name} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        raise InvalidSubmission(f"{path.name} is JSON but not a Jupyter notebook (no list of cells)")
-    if len(data["cells"]) > MAX_CELLS:
-        raise InvalidSubmission(f"{path.name} has {len(data['cells'])} cells; notebooks with more than "
-                                f"{MAX_CELLS} are not graded")
-    if data.get("nbformat") != 4:
-        raise InvalidSubmission(f"{path.name} has notebook format {data.get('nbformat')!r}; format 4 is expected")
-    cells = []
-    for number, raw in enumerate(data["cells"], start=1):
-        if not isinstance(raw, dict):
-            raise InvalidSubmission(f"{path.name}: cell {number} is not a JSON object")
-        source = raw.get("source", "")
-        if isinstance(source, list) and all(isinstance(s, str) for s in source):
-            source = "".join(source)
-        if not isinstance(source, str):
-            raise InvalidSubmission(f"{path.name}: cell {number} has no text source")
-        metadata = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-        kind = raw.get("cell_type")
-        if kind == "code":
-            cell = new_code_cell(source)
-        elif kind == "markdown":
-            cell = new_markdown_cell(source)
-        elif kind == "raw":
-            cell = new_raw_cell(source)
-        else:
-            raise InvalidSubmission(f"{path.name}: cell {number} has unknown type {kind!r}")
-        cell.metadata = nbformat.from_dict(copy.deepcopy(metadata))
-        if isinstance(raw.get("id"), str) and _CELL_ID.match(raw["id"]):
-            cell.id = raw["id"]
-        cells.append(cell)
-    nb = new_notebook(cells=cells)
-    if isinstance(data.get("metadata"), dict):
-        nb.metadata = nbformat.from_dict(copy.deepcopy(data["metadata"]))
-    return nb
-
-
-def _grading_meta(cell: NotebookNode) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
 def master_cells(assignment: Assignment) -> list[NotebookNode]:
     """The release notebook's cells with locked ones holding the gradebook's source (hidden tests in)."""
     cells = []
     for raw in assignment.release_cells:
         cell = nbformat.from_dict(copy.deepcopy(raw))
-        if isinstance(cell.source, list):
-            cell.source = "".join(cell.source)
-        meta = _grading_meta(cell)
-        grade_id = meta.get("grade_id")
-        if meta.get("locked") and grade_id in assignment.gradebook_sources:
-            cell.source = assignment.gradebook_sources[grade_id]
-        if cell.cell_type == "code":
+        cell.source = cell_source(cell)
+        if is_locked(cell) and grade_id(cell) in assignment.gradebook_sources:
+            cell.source = assignment.gradebook_sources[grade_id(cell)]
+        if is_code(cell):
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     return cells
@@ -151,17 +85,16 @@ def master_cells(assignment: Assignment) -> list[NotebookNode]:
 
 def _is_restorable(cell: NotebookNode) -> bool:
     """Cells put back when missing: tests, solutions and read-only code (e.g. the setup cell)."""
-    meta = _grading_meta(cell)
-    return bool(meta.get("grade") or meta.get("solution") or (meta.get("locked") and cell.cell_type == "code"))
+    return is_graded(cell) or is_solution(cell) or (is_locked(cell) and is_code(cell))
 
 
 def restore(submitted: NotebookNode, assignment: Assignment) -> tuple[NotebookNode, Restoration]:
     """The notebook to execute for ``submitted``, and what had to be changed."""
     master = master_cells(assignment)
-    release = {(_grading_meta(c).get("grade_id")): c for c in assignment.release_cells if _grading_meta(c).get("grade_id")}
-    position = {(_grading_meta(c).get("grade_id")): i for i, c in enumerate(master) if _grading_meta(c).get("grade_id")}
+    release = {grade_id(c): c for c in assignment.release_cells if grade_id(c)}
+    position = {grade_id(c): i for i, c in enumerate(master) if grade_id(c)}
     notes = Restoration()
-    if not any("nbgrader" in c.get("metadata", {}) for c in submitted.cells):
+    if not any(has_nbgrader_meta(c) for c in submitted.cells):
         submitted, notes.stripped = _match_stripped(submitted, assignment)
     seen: set[str] = set()
     cells: list[NotebookNode] = []
@@ -169,29 +102,28 @@ def restore(submitted: NotebookNode, assignment: Assignment) -> tuple[NotebookNo
 
     def put_back_missing(upto: int) -> None:
         for cell in master[next_master:upto]:
-            grade_id = _grading_meta(cell).get("grade_id")
-            if grade_id and grade_id not in seen and _is_restorable(cell) and grade_id not in present:
-                seen.add(grade_id)
+            name = grade_id(cell)
+            if name and name not in seen and _is_restorable(cell) and name not in present:
+                seen.add(name)
                 cells.append(copy.deepcopy(cell))
                 _note_missing(cell, notes, present)
 
-    present = {g for c in submitted.cells if (g := _grading_meta(c).get("grade_id")) in position}
+    present = {g for c in submitted.cells if (g := grade_id(c)) in position}
     for cell in submitted.cells:
-        grade_id = _grading_meta(cell).get("grade_id")
-        if grade_id in position and grade_id not in seen:
-            index = position[grade_id]
+        name = grade_id(cell)
+        if name in position and name not in seen:
+            index = position[name]
             if index >= next_master:
                 put_back_missing(index)
                 next_master = index + 1
-            seen.add(grade_id)
-            cells.append(_restored_cell(cell, master[index], release[grade_id], notes))
+            seen.add(name)
+            cells.append(_restored_cell(cell, master[index], release[name], notes))
         else:
-            if grade_id is not None or "nbgrader" in cell.metadata:
-                if grade_id is not None and (_grading_meta(cell).get("grade") or _grading_meta(cell).get("solution")
-                                             or grade_id in position):
-                    notes.demoted.append(str(grade_id))
+            if name is not None or has_nbgrader_meta(cell):
+                if name is not None and (is_graded(cell) or is_solution(cell) or name in position):
+                    notes.demoted.append(str(name))
                 cell = copy.deepcopy(cell)
-                cell.metadata.pop("nbgrader", None)
+                drop_nbgrader_meta(cell)
             cells.append(_ordinary_cell(cell))
     put_back_missing(len(master))
 
@@ -215,45 +147,41 @@ def _match_stripped(submitted: NotebookNode, assignment: Assignment) -> tuple[No
             c.cell_type == r["cell_type"] for c, r in zip(submitted.cells, released)):
         matched = copy.deepcopy(submitted)
         for cell, release_cell in zip(matched.cells, released):
-            meta = release_cell.get("metadata", {}).get("nbgrader")
-            if meta is not None:
-                cell.metadata["nbgrader"] = nbformat.from_dict(copy.deepcopy(meta))
+            if has_nbgrader_meta(release_cell):
+                set_nbgrader_meta(cell, nbformat.from_dict(copy.deepcopy(nbgrader_meta(release_cell))))
         return matched, "no nbgrader metadata in the notebook: cells matched to the release by position"
     return submitted, ("no nbgrader metadata in the notebook and its cells do not line up with the release: "
                        "answers could not be found")
 
 
 def _note_missing(cell: NotebookNode, notes: Restoration, present: set[str]) -> None:
-    meta = _grading_meta(cell)
-    grade_id = meta["grade_id"]
-    if meta.get("solution"):
-        notes.missing_exercises.append(grade_id)
-        notes.unanswered.add(grade_id)
-    elif meta.get("grade"):
-        exercise = grade_id[len("test_"):] if grade_id.startswith("test_") else None
+    name = grade_id(cell)
+    if is_solution(cell):
+        notes.missing_exercises.append(name)
+        notes.unanswered.add(name)
+    elif is_graded(cell):
+        exercise = name[len("test_"):] if name.startswith("test_") else None
         if exercise not in notes.missing_exercises:
-            notes.restored_tests.append(grade_id)
+            notes.restored_tests.append(name)
     else:
-        notes.restored_locked.append(grade_id)
+        notes.restored_locked.append(name)
 
 
 def _restored_cell(submitted: NotebookNode, master: NotebookNode, released: dict, notes: Restoration) -> NotebookNode:
-    meta = _grading_meta(master)
-    grade_id = meta["grade_id"]
-    if meta.get("locked") and not meta.get("solution"):
-        released_source = "".join(released["source"]) if isinstance(released["source"], list) else released["source"]
+    name = grade_id(master)
+    released_source = cell_source(released)
+    if is_locked(master):
         if submitted.cell_type != master.cell_type or submitted.source != released_source:
             if _matches_own_checksum(submitted):
-                notes.outdated.append(grade_id)  # unchanged since its release, which has been updated since
+                notes.outdated.append(name)  # unchanged since its release, which has been updated since
             else:
-                notes.edited.append(grade_id)
+                notes.edited.append(name)
         return copy.deepcopy(master)
     # A solution cell: the student's text, the release's type and metadata.
     cell = copy.deepcopy(master)
     cell.source = submitted.source
-    released_source = "".join(released["source"]) if isinstance(released["source"], list) else released["source"]
     if submitted.source.strip() == released_source.strip():
-        notes.unanswered.add(grade_id)
+        notes.unanswered.add(name)
     if getattr(submitted, "id", None):
         cell.id = submitted.id
     return cell
@@ -264,7 +192,7 @@ def _matches_own_checksum(cell: NotebookNode) -> bool:
     its metadata at release time, still matches its content."""
     from nbgrader.utils import compute_checksum
 
-    stored = _grading_meta(cell).get("checksum")
+    stored = nbgrader_meta(cell).get("checksum")
     if not stored:
         return False
     try:
@@ -275,7 +203,7 @@ def _matches_own_checksum(cell: NotebookNode) -> bool:
 
 def _ordinary_cell(cell: NotebookNode) -> NotebookNode:
     cell = copy.deepcopy(cell)
-    if cell.cell_type == "code":
+    if is_code(cell):
         cell.outputs, cell.execution_count = [], None
     return cell
 
@@ -284,7 +212,7 @@ def _unique_ids(nb: NotebookNode) -> None:
     taken: set[str] = set()
     for number, cell in enumerate(nb.cells):
         cell_id = cell.get("id")
-        if not isinstance(cell_id, str) or not _CELL_ID.match(cell_id) or cell_id in taken:
+        if not isinstance(cell_id, str) or not CELL_ID.match(cell_id) or cell_id in taken:
             cell_id = f"graded-{number}"
             while cell_id in taken:
                 cell_id += "x"

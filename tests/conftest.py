@@ -57,3 +57,24 @@ def student_venv(tmp_path_factory, edition) -> Path:
     folder = support.computed_once(tmp_path_factory, "student-venv",
                                    lambda f: create_student_venv(f / "venv", edition, echo=lambda _: None))
     return folder / "venv" / "bin"
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory):
+    """The release folder of the grader's fixture chapter 02_backprop (built once per session):
+    what a grading kernel imports from."""
+    from autograder.release import release
+    from fixtures import support
+
+    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
+                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
+    return out / "02_backprop"
+
+
+@pytest.fixture(scope="module")
+def runner():
+    """A kernel runner kept for a module's tests, as a worker process keeps one."""
+    from autograder.kernel import KernelRunner
+
+    with KernelRunner() as kernels:
+        yield kernels

@@ -30,7 +30,8 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
-from autograder import samples
+from autograder import cells, samples
+from autograder.cells import grade_id, is_code, is_test, nbgrader_meta
 from autograder.course import CHAPTERS, EXERCISES, REPO_ROOT, source_notebook
 from autograder.strip import build_student_nnlib
 
@@ -53,24 +54,13 @@ def load(chapter: str) -> NotebookNode:
     return nbformat.read(source_notebook(chapter), as_version=4)
 
 
-def nbgrader_meta(cell: NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return nbgrader_meta(cell).get("grade_id")
-
-
 def is_solution(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("solution"))
-
-
-def is_test(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
+    """A solution code cell (an exercise's answer)."""
+    return is_code(cell) and cells.is_solution(cell)
 
 
 def is_setup(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and str(grade_id(cell) or "").startswith("setup")
+    return is_code(cell) and str(grade_id(cell) or "").startswith("setup")
 
 
 def graded_only(nb: NotebookNode) -> NotebookNode:

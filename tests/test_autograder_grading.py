@@ -20,8 +20,10 @@ import nbformat
 import pytest
 from nbgrader.utils import compute_checksum
 
+from autograder.cells import grade_id
 from autograder.course import REPO_ROOT
 from autograder.grading import GradingError, grade
+from autograder.limits import Limits
 from autograder.release import release
 from autograder.samples import load_mutations, solved, with_answers, write_submission
 from fixtures import support
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.grading
 
 FIXTURES = support.FIXTURE_NOTEBOOKS
 TIMEOUT = 6  # seconds per cell: the fixture's cells take milliseconds
+LIMITS = Limits(cell_timeout=TIMEOUT)
 
 NAIVE_SIGMOID = '''def sigmoid(z):
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))   # overflows (a RuntimeWarning) but is right
@@ -57,13 +60,13 @@ while True:
 '''
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+def _cell(nb, name):
+    return next(c for c in nb.cells if grade_id(c) == name)
 
 
 def _without(nb, *grade_ids):
     out = copy.deepcopy(nb)
-    out.cells = [c for c in out.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in grade_ids]
+    out.cells = [c for c in out.cells if grade_id(c) not in grade_ids]
     return out
 
 
@@ -147,7 +150,7 @@ def _table(path):
 def _grade_batch(root):
     expected = _submissions(root)
     (root / "expected.json").write_text(json.dumps([[s, c, *v] for (s, c), v in expected.items()]))
-    grade(root / "submitted", root / "out", jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False)
+    grade(root / "submitted", root / "out", jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS)
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +274,7 @@ def test_regrading_after_fixing_a_hidden_test_uses_the_fixed_test(tmp_path):
                     support.source_notebook(source, "02_backprop"))
     write_submission(tmp_path / "submitted", "alice", "02_backprop", answer)
     out = tmp_path / "out"
-    grade(tmp_path / "submitted", out, jobs=1, timeout=TIMEOUT, source_dir=source, progress=False)
+    grade(tmp_path / "submitted", out, jobs=1, source_dir=source, progress=False, limits=LIMITS)
     assert [(r["student"], r["score"]) for r in _table(out / "grades.csv")] == [("alice", "3")]
 
     # The instructor changes a hidden test (here: one that this answer fails) and re-grades.
@@ -282,7 +285,7 @@ def test_regrading_after_fixing_a_hidden_test_uses_the_fixed_test(tmp_path):
                                       'assert relu_backward(np.ones(1), np.ones(1))[0] == 2.0, "the fixed test"\n'
                                       "### END HIDDEN TESTS")
     nbformat.write(nb, path)
-    grade(tmp_path / "submitted", out, jobs=1, timeout=TIMEOUT, source_dir=source, progress=False)
+    grade(tmp_path / "submitted", out, jobs=1, source_dir=source, progress=False, limits=LIMITS)
     assert [(r["student"], r["score"], r["status"]) for r in _table(out / "grades.csv")] == [("alice", "2", "graded")]
     feedback = support.html_text(out / "feedback" / "alice" / "02_backprop" / "02_backprop.html")
     assert "the fixed test" in feedback and "relu_backward(np.ones(1), np.ones(1))[0] == 2.0" not in feedback
@@ -300,7 +303,7 @@ def test_a_zip_of_the_submissions_folder_is_graded_like_the_folder(tmp_path):
         with zipfile.ZipFile(inner, "w") as zi:
             zi.writestr("02_backprop.ipynb", nbformat.writes(blank))
         zf.write(inner, "submitted/bob/02_backprop/upload.zip")
-    run = grade(archive, tmp_path / "out", jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False)
+    run = grade(archive, tmp_path / "out", jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS)
     assert [(r.student, r.score, r.status) for r in run.results] == [("alice", 3, "graded"), ("bob", 0, "graded")]
     assert "notebook taken from upload.zip" in run.results[1].detail
 

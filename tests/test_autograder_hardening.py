@@ -16,11 +16,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.cells import drop_nbgrader_meta, grade_id
 from autograder.course import REPO_ROOT
-from autograder.grading import GradingRun, grade, summary_table
-from autograder.kernel import Limits, run_notebook, sandbox_available
+from autograder.grading import GradingRun, grade
+from autograder.limits import Limits, MiB
 from autograder.release import release
 from autograder.samples import solved, with_answers, write_submission
+from autograder.sandbox import Sandbox
+from autograder.summary import summary_table
 from autograder.worker import Result
 from fixtures import support
 
@@ -139,8 +142,8 @@ def relu(z):
 '''
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
+def _cell(nb, name):
+    return next(c for c in nb.cells if grade_id(c) == name)
 
 
 def _insert_after(nb, grade_id, source):
@@ -180,7 +183,7 @@ def _grade_batch(root: Path) -> None:
     add("chatty", _insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut (100000 characters of text per cell, 5000000 in all)")
     stripped = nbformat.from_dict(json.loads(nbformat.writes(ok)))
     for cell in stripped.cells:
-        cell.metadata.pop("nbgrader", None)
+        drop_nbgrader_meta(cell)
     add("stripped", stripped, 5, "graded", "cells matched to the release by position")
     add("forker", _insert_after(ok, "test_sigmoid", FORKER), 5, "limit",
         "process limit (64 processes and threads) reached in code cell 4")
@@ -192,13 +195,14 @@ def _grade_batch(root: Path) -> None:
         "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
     (root / "expected.json").write_text(json.dumps(expected))
     # Grade the honest students first, so the vandal has a gradebook and tables to attack.
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
-    grade(subs, out, jobs=2, timeout=TIMEOUT, source_dir=FIXTURES, progress=False, max_file_mib=8, max_disk_mib=32)
+    limits = Limits(cell_timeout=TIMEOUT, file_size=8 * MiB, disk=32 * MiB)
+    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
+    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    assert sandbox_available(), "bubblewrap must work here (.ci/run installs it): `bwrap --ro-bind / / true`"
+    assert Sandbox.probe().available, "bubblewrap must work here (.ci/run installs it): `bwrap --ro-bind / / true`"
     root = support.computed_once(tmp_path_factory, "hardening-batch", _grade_batch)
     return root, {k: tuple(v) for k, v in json.loads((root / "expected.json").read_text()).items()}
 
@@ -260,10 +264,10 @@ def test_the_memory_limit_raises_memoryerror_in_the_cell_and_the_rest_keeps_its_
     assert "MemoryError" in support.html_text(root / "out" / "feedback" / "hog" / CH / f"{CH}.html")
 
 
-def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path):
+def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(runner, tmp_path):
     runtime = release([CH], tmp_path / "release", FIXTURES)[CH]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os\nprint(os.path.isdir(%r))" % str(REPO_ROOT))])
-    execution = run_notebook(nb, runtime, Limits(sandbox=False))
+    execution = runner.run(nb, runtime, Limits(sandbox=False))
     assert not execution.sandboxed and nb.cells[0].outputs[0]["text"].strip() == "True"
     results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False),
                Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False)]
@@ -277,7 +281,7 @@ def test_without_a_sandbox_the_kernel_still_runs_and_the_table_says_so(tmp_path)
     warnings = [line for line in table.splitlines() if "WARNING" in line]
     assert [w.split(" (")[0] for w in warnings] == ["WARNING: no process limit", "WARNING: no disk limit"]
     assert warnings[0].endswith("for 1 submission(s).") and warnings[1].endswith("for 2 submission(s).")
-    assert sys.platform != "linux" or sandbox_available()
+    assert sys.platform != "linux" or Sandbox.probe().available
 
 
 def test_a_fork_bomb_stops_at_the_process_limit(batch):

@@ -11,10 +11,8 @@ from __future__ import annotations
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.kernel import Limits, run_notebook
-from autograder.release import release
+from autograder.limits import Limits
 from autograder.scoring import score_test_cell
-from fixtures import support
 
 pytestmark = pytest.mark.grading
 
@@ -50,13 +48,6 @@ ATTACKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
-                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
-    return out / "02_backprop"
-
-
 def _notebook(student: str):
     meta = lambda kind, i=0: {"nbgrader": {"grade": kind == "test", "solution": kind == "answer",  # noqa: E731
                                            "locked": kind != "answer", "points": 1 if kind == "test" else 0,
@@ -66,9 +57,9 @@ def _notebook(student: str):
     return new_notebook(cells=cells)
 
 
-def _scores(runtime, student: str) -> list[float]:
+def _scores(runner, runtime, student: str) -> list[float]:
     nb = _notebook(student)
-    execution = run_notebook(nb, runtime, Limits(cell_timeout=10))
+    execution = runner.run(nb, runtime, Limits(cell_timeout=10))
     assert execution.error is None and execution.stop_reason is None
     scores = []
     for index, cell in enumerate(nb.cells[2:], start=2):
@@ -77,11 +68,11 @@ def _scores(runtime, student: str) -> list[float]:
     return scores
 
 
-def test_right_answers_pass_every_test_with_the_guard_on(runtime):
-    assert _scores(runtime, "def answer():\n    return 2.0\n") == [1.0] * len(TESTS)
-    assert _scores(runtime, "def answer():\n    return np.float64(2.0)\n") == [1.0] * len(TESTS)
+def test_right_answers_pass_every_test_with_the_guard_on(runner, runtime):
+    assert _scores(runner, runtime, "def answer():\n    return 2.0\n") == [1.0] * len(TESTS)
+    assert _scores(runner, runtime, "def answer():\n    return np.float64(2.0)\n") == [1.0] * len(TESTS)
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_student_code_cannot_make_a_wrong_answer_pass(runtime, attack):
-    assert _scores(runtime, ATTACKS[attack]) == [0.0] * len(TESTS)
+def test_student_code_cannot_make_a_wrong_answer_pass(runner, runtime, attack):
+    assert _scores(runner, runtime, ATTACKS[attack]) == [0.0] * len(TESTS)

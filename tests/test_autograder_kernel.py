@@ -7,26 +7,17 @@ import os
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.kernel import Limits, run_notebook
-from autograder.release import release
+from autograder.limits import Limits
 from autograder.scoring import only_warnings, score_test_cell
-from fixtures import support
 
 pytestmark = pytest.mark.grading
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory):
-    out = support.computed_once(tmp_path_factory, "release-fixture-02_backprop",
-                                lambda folder: release(["02_backprop"], folder, support.FIXTURE_NOTEBOOKS))
-    return out / "02_backprop"
 
 
 def _stdout(cell) -> str:
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
 
 
-def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_environment(runtime, monkeypatch):
+def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_environment(runner, runtime, monkeypatch):
     monkeypatch.setenv("AUTOGRADER_TEST_SECRET", "not for students")
     nb = new_notebook(cells=[new_code_cell(
         "import os, nnlib.activations as a\n"
@@ -34,7 +25,7 @@ def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_envi
         "print(os.getcwd())\n"
         "print(a.__file__)\n"
         "print(os.environ.get('NBGRADER_EXECUTION'), os.environ.get('AUTOGRADER_TEST_SECRET'))\n")])
-    execution = run_notebook(nb, runtime)
+    execution = runner.run(nb, runtime)
     pid, cwd, nnlib_file, env = _stdout(nb.cells[0]).splitlines()
     assert execution.executed == {0} and execution.error is None
     assert nnlib_file.startswith(str(runtime)) or os.path.realpath(nnlib_file).startswith(str(runtime))
@@ -55,10 +46,10 @@ def test_kernel_runs_in_a_scratch_folder_with_the_student_nnlib_and_a_clean_envi
 SPINNER = "import os, time\nif os.fork() == 0:\n    while True:\n        pass\n"
 
 
-def test_notebook_budget_stops_a_long_run_and_what_it_left_running(runtime):
+def test_notebook_budget_stops_a_long_run_and_what_it_left_running(runner, runtime):
     cells = [new_code_cell(SPINNER)] + [new_code_cell("time.sleep(1)") for _ in range(10)]
     nb = new_notebook(cells=cells)
-    execution = run_notebook(nb, runtime, Limits(cell_timeout=30, notebook_timeout=4))
+    execution = runner.run(nb, runtime, Limits(cell_timeout=30, notebook_timeout=4))
     assert execution.stop_reason == "budget"
     assert len(execution.executed) < len(cells)
     if execution.kernel_uid is not None:
@@ -90,7 +81,7 @@ def test_score_follows_nbgrader_except_for_warnings_and_cells_that_never_ran():
     assert score_test_cell(_test_cell(other), executed=True) == 0
 
 
-def test_run_notebook_works_where_an_event_loop_is_already_running(runtime):
+def test_kernel_runner_works_where_an_event_loop_is_already_running(runner, runtime):
     """Called from a Jupyter kernel (or under Playwright's sync API) a loop already runs."""
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
@@ -98,7 +89,7 @@ def test_run_notebook_works_where_an_event_loop_is_already_running(runtime):
     nb = new_notebook(cells=[new_code_cell("print(6 * 7)")])
 
     async def inside_a_running_loop():
-        return run_notebook(nb, runtime)
+        return runner.run(nb, runtime)
 
     def on_a_fresh_thread():  # a thread of our own, whatever this one is running
         loop = asyncio.new_event_loop()
@@ -119,9 +110,9 @@ def test_sandbox_keeps_a_python_environment_under_tmp_visible(tmp_path):
     import sys
     from pathlib import Path
 
-    from autograder.kernel import _sandbox_command
+    from autograder.sandbox import Sandbox
 
-    command = _sandbox_command(tmp_path / "release", tmp_path / "scratch")
+    command = Sandbox(bwrap="bwrap").command(tmp_path / "release", tmp_path / "scratch")
     tmpfs = command.index("--tmpfs")
     prefix = str(Path(sys.prefix).resolve())
     binds = [i for i, arg in enumerate(command) if arg == prefix and command[i - 1] == "--ro-bind"]
@@ -141,14 +132,12 @@ finally:
 '''
 
 
-def test_sandboxed_kernel_runs_as_a_user_of_its_own_under_a_process_limit(runtime):
-    from autograder.kernel import sandbox_available
-
-    assert sandbox_available(), "bubblewrap must work here (.ci/run installs it)"
+def test_sandboxed_kernel_runs_as_a_user_of_its_own_under_a_process_limit(runner, runtime):
+    assert runner.confinement.sandbox.available, "bubblewrap must work here (.ci/run installs it)"
     nb = new_notebook(cells=[new_code_cell("import os\nprint(os.getuid(), os.geteuid())"),
                              new_code_cell(FORK_UNTIL_REFUSED),
                              new_code_cell("print('still here')")])
-    execution = run_notebook(nb, runtime, Limits(processes=40))
+    execution = runner.run(nb, runtime, Limits(processes=40))
     assert execution.sandboxed and execution.process_limit and execution.error is None
     uid, euid = map(int, _stdout(nb.cells[0]).split())
     assert uid == euid and uid != 0 and (os.geteuid() != 0 or uid == execution.kernel_uid)
@@ -182,14 +171,14 @@ def _processes_of(uid: int, wait: float = 5.0) -> list:
         time.sleep(0.2)
 
 
-def test_files_written_by_the_kernel_stop_at_the_file_size_limit(runtime):
+def test_files_written_by_the_kernel_stop_at_the_file_size_limit(runner, runtime):
     nb = new_notebook(cells=[
         new_code_cell("open('big.bin', 'wb').write(b'x' * 3 * 2**20)"),
         # The raw stdout: ipykernel shows it in the cell, and its copy to the kernel's own
         # stdout goes to a pipe, not a file, so it neither fills a disk nor stops at the limit.
         new_code_cell("import os\nos.write(1, b'x' * 3 * 2**20)"),
         new_code_cell("open('small.bin', 'wb').write(b'x' * 2**19)\nprint(os.path.getsize('big.bin'))")])
-    execution = run_notebook(nb, runtime, Limits(file_size=2**20, cell_timeout=20))
+    execution = runner.run(nb, runtime, Limits(file_size=2**20, cell_timeout=20))
     errors = [[o.evalue for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
     assert "File too large" in errors[0][0] and not errors[1] and not errors[2]
     assert execution.truncated == [1] and not execution.interrupted
@@ -197,7 +186,7 @@ def test_files_written_by_the_kernel_stop_at_the_file_size_limit(runtime):
     assert len(execution.kernel_log) <= 4000
 
 
-def test_output_is_capped_per_cell_and_for_the_whole_notebook_and_errors_are_cut_short(runtime):
+def test_output_is_capped_per_cell_and_for_the_whole_notebook_and_errors_are_cut_short(runner, runtime):
     cells = [new_code_cell("print('x' * 60_000)") for _ in range(8)]
     cells.append(new_code_cell("raise ValueError('y' * 10_000_000)"))
     # Displays bigger than the per-cell text limit: a figure is kept, HTML is cut with a note.
@@ -205,7 +194,7 @@ def test_output_is_capped_per_cell_and_for_the_whole_notebook_and_errors_are_cut
                                   "display({'image/png': 'A' * 150_000}, raw=True)\n"
                                   "display({'text/html': '<b>' * 50_000}, raw=True)"))
     nb = new_notebook(cells=cells)
-    execution = run_notebook(nb, runtime, Limits(output_bytes=100_000, notebook_output_bytes=400_000))
+    execution = runner.run(nb, runtime, Limits(output_bytes=100_000, notebook_output_bytes=400_000))
     assert execution.error is None and len(execution.executed) == len(cells)
     first = nb.cells[0].outputs
     assert first[0]["data"]["image/png"] == "A" * 150_000
@@ -223,7 +212,7 @@ def test_output_is_capped_per_cell_and_for_the_whole_notebook_and_errors_are_cut
 def test_a_notebook_with_thousands_of_cells_is_not_graded(tmp_path):
     import json
 
-    from autograder.submission import MAX_CELLS, InvalidSubmission, read_notebook
+    from autograder.upload import MAX_CELLS, InvalidSubmission, read_notebook
 
     path = tmp_path / "many.ipynb"
     cells = [{"cell_type": "code", "source": "1/0", "metadata": {}, "outputs": [], "execution_count": None}]
@@ -234,7 +223,7 @@ def test_a_notebook_with_thousands_of_cells_is_not_graded(tmp_path):
     assert len(read_notebook(path).cells) == MAX_CELLS
 
 
-def test_the_kernel_writes_at_most_its_disk_limit_and_never_next_to_its_sockets(runtime):
+def test_the_kernel_writes_at_most_its_disk_limit_and_never_next_to_its_sockets(runner, runtime):
     nb = new_notebook(cells=[new_code_cell(
         "import os\n"
         "written = 0\n"
@@ -247,7 +236,7 @@ def test_the_kernel_writes_at_most_its_disk_limit_and_never_next_to_its_sockets(
         "    print(written)\n"), new_code_cell(
         "sockets = os.path.dirname(os.getcwd())\n"
         "open(os.path.join(sockets, 'junk.bin'), 'wb').write(b'x')")])
-    execution = run_notebook(nb, runtime, Limits(disk=16 * 2**20))
+    execution = runner.run(nb, runtime, Limits(disk=16 * 2**20))
     assert execution.disk_limit and execution.sandboxed
     assert 8 < int(_stdout(nb.cells[0])) < 16
     errors = [[o for o in cell.outputs if o.output_type == "error"] for cell in nb.cells]
@@ -276,7 +265,7 @@ print(usage.ru_utime + usage.ru_stime, wall)
 '''
 
 
-def test_a_cpu_quota_caps_everything_the_kernel_starts_where_cgroups_allow(runtime):
+def test_a_cpu_quota_caps_everything_the_kernel_starts_where_cgroups_allow(runner, runtime):
     from pathlib import Path
 
     from autograder.cgroup import KernelCgroup
@@ -285,7 +274,7 @@ def test_a_cpu_quota_caps_everything_the_kernel_starts_where_cgroups_allow(runti
     if probe is not None:
         probe.remove()
     nb = new_notebook(cells=[new_code_cell(SPIN_THREE)])
-    execution = run_notebook(nb, runtime, Limits(cpus=0.5))
+    execution = runner.run(nb, runtime, Limits(cpus=0.5))
     assert execution.error is None
     cpu, wall = map(float, _stdout(nb.cells[0]).split())
     if probe is None:  # no writable cgroup here: the kernel runs without a quota (and the summary says so)
@@ -296,7 +285,7 @@ def test_a_cpu_quota_caps_everything_the_kernel_starts_where_cgroups_allow(runti
     assert not list(Path("/sys/fs/cgroup/cpu").glob(f"autograder-{os.getpid()}-*")), "the group is removed"
 
 
-def test_a_process_that_leaves_its_session_still_dies_with_the_kernel_where_cgroups_allow(runtime):
+def test_a_process_that_leaves_its_session_still_dies_with_the_kernel_where_cgroups_allow(runner, runtime):
     """Without the sandbox there is no pid namespace: a daemon started with setsid escapes the
     kill of the kernel's process group, but not the kernel's control group."""
     import signal
@@ -307,7 +296,7 @@ def test_a_process_that_leaves_its_session_still_dies_with_the_kernel_where_cgro
         "import subprocess\n"
         "daemon = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
         "print(daemon.pid)")])
-    execution = run_notebook(nb, runtime, Limits(sandbox=False))
+    execution = runner.run(nb, runtime, Limits(sandbox=False))
     pid = int(_stdout(nb.cells[0]))
 
     def alive() -> bool:

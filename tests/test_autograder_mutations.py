@@ -18,7 +18,9 @@ import csv
 import nbformat
 import pytest
 
+from autograder.cells import grade_id, is_solution
 from autograder.grading import grade
+from autograder.limits import Limits
 from autograder.release import release
 from autograder.samples import load_mutations, only_graded_cells, solved, with_answers, write_submission
 from fixtures import support
@@ -34,7 +36,7 @@ CASES = [pytest.param(kind, chapter, id=f"{kind}-{chapter}")
 
 
 def _solution_ids(nb) -> list[str]:
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if support._meta(c).get("solution")]
+    return [grade_id(c) for c in nb.cells if is_solution(c)]
 
 
 @pytest.mark.parametrize(("kind", "chapter"), CASES)
@@ -57,7 +59,7 @@ def test_each_mistake_loses_its_own_exercise_and_nothing_else(kind, chapter, tmp
         student = f"{exercise}--{mistake}"
         write_submission(submitted, student, chapter, with_answers(answers, {exercise: source}))
         cases[student] = exercise
-    grade(submitted, tmp_path / "out", jobs=2, timeout=120, source_dir=notebooks, progress=False)
+    grade(submitted, tmp_path / "out", jobs=2, source_dir=notebooks, progress=False, limits=Limits(cell_timeout=120))
 
     with open(tmp_path / "out" / "grades_detail.csv", newline="") as handle:
         scores: dict[str, dict[str, tuple[float, float]]] = {}

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.cells import cell_source, is_graded, is_solution, nbgrader_meta
 from autograder.course import NNLIB_DIR, REPO_ROOT, chapter_index
 from autograder.release import release
 from fixtures import support
@@ -55,10 +56,10 @@ def test_release_folder_holds_the_notebook_nnlib_and_assets(released, kind, chap
     from nbgrader.nbgraderformat import MetadataValidator
 
     MetadataValidator().validate_nb(nb)
-    solutions = [c for c in nb.cells if support._meta(c).get("solution")]
+    solutions = [c for c in nb.cells if is_solution(c)]
     assert solutions and all("raise NotImplementedError" in c.source for c in solutions)
-    tests = [c for c in nb.cells if support._meta(c).get("grade")]
-    assert tests and all(support._meta(c).get("locked") and support._meta(c).get("checksum") for c in tests)
+    tests = [c for c in nb.cells if is_graded(c)]
+    assert tests and all(nbgrader_meta(c).get("locked") and nbgrader_meta(c).get("checksum") for c in tests)
 
 
 @pytest.mark.parametrize(("kind", "chapter"), CASES)
@@ -72,10 +73,10 @@ def test_release_contains_no_hidden_test_and_no_answer_of_the_notebook(released,
     notebook_text = (folder / f"{chapter}.ipynb").read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" not in notebook_text and "END SOLUTION" not in notebook_text
     nb = json.loads(notebook_text)
-    cell_lines = {line.strip() for cell in nb["cells"] for line in "".join(cell["source"]).splitlines()}
+    cell_lines = {line.strip() for cell in nb["cells"] for line in cell_source(cell).splitlines()}
     assert not hidden & cell_lines, f"hidden-test lines in the release: {sorted(hidden & cell_lines)[:3]}"
     code_lines = {line.strip() for cell in nb["cells"] if cell["cell_type"] == "code"
-                  for line in "".join(cell["source"]).splitlines()}
+                  for line in cell_source(cell).splitlines()}
     assert not answers & code_lines, f"answer lines in the release: {sorted(answers & code_lines)[:3]}"
 
 
