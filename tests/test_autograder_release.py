@@ -127,7 +127,7 @@ def test_release_command_writes_every_requested_chapter(tmp_path):
                           "--source", str(support.FIXTURE_NOTEBOOKS)],
                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["02_backprop"]
+    assert sorted(p.name for p in out.iterdir()) == ["02_backprop", "README.md", "requirements.txt"]
     assert (out / "02_backprop" / "02_backprop.ipynb").is_file()
     bad = subprocess.run([sys.executable, "-m", "autograder", "release", "99_nothing"], cwd=REPO_ROOT,
                          capture_output=True, text=True, timeout=120)
