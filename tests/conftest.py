@@ -6,9 +6,13 @@ import os
 import warnings
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 from hypothesis import settings
+
+# Figures render off-screen in every test process (before any test module imports pyplot).
+matplotlib.use("Agg")
 
 # No deadline: the machine is shared, and timing is not what these tests check.
 # HYPOTHESIS_PROFILE=thorough runs many more examples.

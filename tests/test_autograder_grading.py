@@ -9,7 +9,6 @@ and must give identical tables.
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import shutil
 import subprocess
@@ -60,21 +59,12 @@ while True:
 '''
 
 
-def _cell(nb, name):
-    return next(c for c in nb.cells if grade_id(c) == name)
-
 
 def _without(nb, *grade_ids):
     out = copy.deepcopy(nb)
     out.cells = [c for c in out.cells if grade_id(c) not in grade_ids]
     return out
 
-
-def _insert_after(nb, grade_id, source):
-    out = copy.deepcopy(nb)
-    index = out.cells.index(_cell(out, grade_id))
-    out.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
-    return out
 
 
 def _submissions(root):
@@ -110,12 +100,12 @@ def _submissions(root):
         "answer taken from nnlib instead of written: sigmoid, in sigmoid (code cell 2) (test_sigmoid scored 0)")
     # An edited test cell is restored from the gradebook, and the submission flagged.
     edited = with_answers(ok1, {"sigmoid": wrong["sigmoid"]["sign_flipped"]})
-    _cell(edited, "test_sigmoid").source = "assert True"
+    support.cell(edited, "test_sigmoid").source = "assert True"
     add("edited_test", ch1, edited, 3, "flagged", "edited locked cells restored from the release: test_sigmoid")
     # A notebook from an older release: a test worded differently (consistent with its own
     # nbgrader checksum) and no softmax exercise yet. Graded; the missing exercise scores 0.
     older = _without(ok1, "softmax", "test_softmax")
-    test = _cell(older, "test_relu")
+    test = support.cell(older, "test_relu")
     test.source = test.source.replace("relu(-1) is 0", "relu of -1 is 0")
     test.metadata["nbgrader"]["checksum"] = compute_checksum(test)
     add("older_release", ch1, older, 3,
@@ -131,7 +121,7 @@ def _submissions(root):
     # A cell that runs too long is interrupted; the rest of the notebook still runs.
     add("slow", ch1, with_answers(ok1, {"relu": "while True:\n    pass\n"}), 4, "timeout", "interrupted after")
     # A cell that ignores the interrupt: the kernel is stopped, later cells are not run.
-    add("stubborn", ch1, _insert_after(ok1, "test_relu", STUBBORN_CELL), 3, "timeout", "ignored the interrupt")
+    add("stubborn", ch1, support.insert_after(ok1, "test_relu", STUBBORN_CELL), 3, "timeout", "ignored the interrupt")
     # sys.exit() in a solution cell, and in a function the test calls: each costs its own
     # test, the kernel goes on, and the detail says where.
     add("exits", ch1, with_answers(ok1, {"relu": "import sys\nsys.exit(1)\n",
@@ -141,10 +131,6 @@ def _submissions(root):
     add("crash", ch1, with_answers(ok1, {"softmax": "import os\nos._exit(1)\n"}), 3, "error", "the kernel died")
     return expected
 
-
-def _table(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _grade_batch(root):
@@ -164,7 +150,7 @@ def batch(tmp_path_factory):
 
 def test_every_submission_gets_its_score_status_and_reason(batch):
     root, expected = batch
-    rows = {(r["student"], r["chapter"]): r for r in _table(root / "out" / "grades.csv")}
+    rows = {(r["student"], r["chapter"]): r for r in support.table(root / "out" / "grades.csv")}
     assert set(rows) == set(expected), "one row per student and chapter, no more"
     problems = []
     for key, (score, status, detail) in expected.items():
@@ -179,7 +165,7 @@ def test_every_submission_gets_its_score_status_and_reason(batch):
 def test_a_wrong_function_loses_only_its_own_test(batch):
     root, _ = batch
     detail = {(r["student"], r["chapter"], r["grade_id"]): float(r["score"]) for r in
-              _table(root / "out" / "grades_detail.csv")}
+              support.table(root / "out" / "grades_detail.csv")}
     assert detail["partly_wrong", "01_feedforward", "test_sigmoid"] == 0
     assert detail["partly_wrong", "01_feedforward", "test_relu"] == 1
     assert detail["partly_wrong", "01_feedforward", "test_softmax"] == 2
@@ -187,7 +173,7 @@ def test_a_wrong_function_loses_only_its_own_test(batch):
     assert detail["warnings", "01_feedforward", "test_relu"] == 0     # other stderr: fails
     assert detail["older_release", "01_feedforward", "test_softmax"] == 0
     assert detail["crash", "01_feedforward", "test_softmax"] == 0
-    grade_ids = [r["grade_id"] for r in _table(root / "out" / "grades_detail.csv")
+    grade_ids = [r["grade_id"] for r in support.table(root / "out" / "grades_detail.csv")
                  if r["student"] == "solved" and r["chapter"] == "01_feedforward"]
     assert grade_ids == ["test_sigmoid", "test_relu", "test_softmax"], "cells in notebook order"
 
@@ -219,7 +205,7 @@ def test_results_are_in_nbgraders_gradebook(batch):
     from nbgrader.api import Gradebook
 
     root, expected = batch
-    rows = {(r["student"], r["chapter"]): float(r["score"]) for r in _table(root / "out" / "grades.csv")}
+    rows = {(r["student"], r["chapter"]): float(r["score"]) for r in support.table(root / "out" / "grades.csv")}
     with Gradebook(f"sqlite:///{root / 'out' / 'gradebook.db'}", "nncourse") as gb:
         for chapter in ("01_feedforward", "02_backprop"):
             submissions = gb.assignment_submissions(chapter)
@@ -275,18 +261,18 @@ def test_regrading_after_fixing_a_hidden_test_uses_the_fixed_test(tmp_path):
     write_submission(tmp_path / "submitted", "alice", "02_backprop", answer)
     out = tmp_path / "out"
     grade(tmp_path / "submitted", out, jobs=1, source_dir=source, progress=False, limits=LIMITS)
-    assert [(r["student"], r["score"]) for r in _table(out / "grades.csv")] == [("alice", "3")]
+    assert [(r["student"], r["score"]) for r in support.table(out / "grades.csv")] == [("alice", "3")]
 
     # The instructor changes a hidden test (here: one that this answer fails) and re-grades.
     path = source / "02_backprop" / "02_backprop.ipynb"
     nb = nbformat.read(path, as_version=4)
-    test = _cell(nb, "test_relu_backward")
+    test = support.cell(nb, "test_relu_backward")
     test.source = test.source.replace("### END HIDDEN TESTS",
                                       'assert relu_backward(np.ones(1), np.ones(1))[0] == 2.0, "the fixed test"\n'
                                       "### END HIDDEN TESTS")
     nbformat.write(nb, path)
     grade(tmp_path / "submitted", out, jobs=1, source_dir=source, progress=False, limits=LIMITS)
-    assert [(r["student"], r["score"], r["status"]) for r in _table(out / "grades.csv")] == [("alice", "2", "graded")]
+    assert [(r["student"], r["score"], r["status"]) for r in support.table(out / "grades.csv")] == [("alice", "2", "graded")]
     feedback = support.html_text(out / "feedback" / "alice" / "02_backprop" / "02_backprop.html")
     assert "the fixed test" in feedback and "relu_backward(np.ones(1), np.ones(1))[0] == 2.0" not in feedback
 

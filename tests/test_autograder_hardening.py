@@ -8,7 +8,6 @@ gradebook and the release are intact.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -142,20 +141,7 @@ def relu(z):
 '''
 
 
-def _cell(nb, name):
-    return next(c for c in nb.cells if grade_id(c) == name)
 
-
-def _insert_after(nb, grade_id, source):
-    out = nbformat.from_dict(json.loads(nbformat.writes(nb)))
-    index = out.cells.index(_cell(out, grade_id))
-    out.cells.insert(index + 1, nbformat.v4.new_code_cell(source))
-    return out
-
-
-def _table(path):
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _grade_batch(root: Path) -> None:
@@ -167,7 +153,7 @@ def _grade_batch(root: Path) -> None:
                str(out / "autograded"), str(out / "feedback"), str(subs), str(subs / "honest" / CH / f"{CH}.ipynb"),
                str(REPO_ROOT / "nnlib" / "activations.py"), str(REPO_ROOT),
                str(out / "autograded" / "honest" / CH / f"{CH}.ipynb")]
-    relu = _cell(ok, "relu").source
+    relu = support.cell(ok, "relu").source
     expected = {}
 
     def add(student, nb, score, status="graded", detail=""):
@@ -176,20 +162,20 @@ def _grade_batch(root: Path) -> None:
 
     add("honest", ok, 5)
     add("honest2", ok, 5)
-    add("reader", _insert_after(ok, "test_sigmoid", READER.format(targets=secrets)), 5)
-    add("vandal", _insert_after(ok, "test_sigmoid", VANDAL.format(targets=secrets)), 5)
+    add("reader", support.insert_after(ok, "test_sigmoid", READER.format(targets=secrets)), 5)
+    add("vandal", support.insert_after(ok, "test_sigmoid", VANDAL.format(targets=secrets)), 5)
     add("hog", with_answers(ok, {"relu": "import numpy as np\nbig = np.ones(3 * 1024**3 // 8)\n" + relu}), 4,
         "memory", "memory limit (limit 2 GiB): out of memory in relu")
-    add("chatty", _insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut (100000 characters of text per cell, 5000000 in all)")
+    add("chatty", support.insert_after(ok, "test_sigmoid", HUGE_PRINT), 5, "graded", "output cut (100000 characters of text per cell, 5000000 in all)")
     stripped = nbformat.from_dict(json.loads(nbformat.writes(ok)))
     for cell in stripped.cells:
         drop_nbgrader_meta(cell)
     add("stripped", stripped, 5, "graded", "cells matched to the release by position")
-    add("forker", _insert_after(ok, "test_sigmoid", FORKER), 5, "limit",
+    add("forker", support.insert_after(ok, "test_sigmoid", FORKER), 5, "limit",
         "process limit (64 processes and threads) reached in code cell 4")
-    add("filler", _insert_after(ok, "test_sigmoid", FILLER), 5, "limit",
+    add("filler", support.insert_after(ok, "test_sigmoid", FILLER), 5, "limit",
         "file size limit (8 MiB per file) reached in code cell 4")
-    add("hoarder", _insert_after(ok, "test_sigmoid", HOARDER), 5, "limit",
+    add("hoarder", support.insert_after(ok, "test_sigmoid", HOARDER), 5, "limit",
         "disk limit (32 MiB in all) reached in code cell 4")
     add("referencer", with_answers(ok, {"relu": REFERENCER}), 4, "flagged",
         "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
@@ -219,7 +205,7 @@ def _printed(root: Path, student: str, word: str) -> str:
 
 def test_each_hostile_submission_gets_its_status_and_honest_grades_are_intact(batch):
     root, expected = batch
-    rows = {r["student"]: r for r in _table(root / "out" / "grades.csv")}
+    rows = {r["student"]: r for r in support.table(root / "out" / "grades.csv")}
     assert set(rows) == set(expected)
     for student, (score, status, detail) in expected.items():
         row = rows[student]
@@ -258,7 +244,7 @@ def test_a_huge_print_does_not_make_a_huge_feedback_page(batch):
 
 def test_the_memory_limit_raises_memoryerror_in_the_cell_and_the_rest_keeps_its_points(batch):
     root, _ = batch
-    detail = {r["grade_id"]: float(r["score"]) for r in _table(root / "out" / "grades_detail.csv")
+    detail = {r["grade_id"]: float(r["score"]) for r in support.table(root / "out" / "grades_detail.csv")
               if r["student"] == "hog"}
     assert detail == {"test_sigmoid": 2, "test_relu": 0, "test_softmax": 2}
     assert "MemoryError" in support.html_text(root / "out" / "feedback" / "hog" / CH / f"{CH}.html")

@@ -1,17 +1,12 @@
 """nnlib.tour: the short tour that `make demo` runs."""
 
-import matplotlib
+import re
 
-matplotlib.use("Agg")
+import numpy as np
+import pytest
 
-import re  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from nnlib.tour import main, run_tour  # noqa: E402
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from fixtures import support
+from nnlib.tour import main, run_tour
 
 
 def test_tour_command_line_reaches_95_percent_and_saves_the_loss_curve(tmp_path, capsys):
@@ -27,7 +22,7 @@ def test_tour_command_line_reaches_95_percent_and_saves_the_loss_curve(tmp_path,
     figure = out / "loss_curve.png"
     assert str(figure.resolve()) in printed
     data = figure.read_bytes()
-    assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
+    assert data.startswith(support.PNG_SIGNATURE) and len(data) > 10_000
 
 
 def test_tour_is_reproducible_with_a_seed(tmp_path):

@@ -1,19 +1,15 @@
 """nnlib.viz: every plot runs headless, returns what it drew into and leaves its inputs alone."""
 
-import matplotlib
+from collections.abc import Mapping
 
-matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection, QuadMesh
+from matplotlib.contour import ContourSet
 
-from collections.abc import Mapping  # noqa: E402
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import PathCollection, QuadMesh  # noqa: E402
-from matplotlib.contour import ContourSet  # noqa: E402
-
-from nnlib.viz import (plot_activation_histograms, plot_contour_paths,  # noqa: E402
+from nnlib.viz import (plot_activation_histograms, plot_contour_paths,
                        plot_decision_boundary, plot_history, plot_series)
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-
-from nnlib.activations import relu, sigmoid, tanh  # noqa: E402
-from nnlib.initializers import he, small_random, xavier, zeros  # noqa: E402
-from nnlib.widgets.activation_explorer import ActivationExplorer, diagnose_spread, propagate  # noqa: E402
+from nnlib.activations import relu, sigmoid, tanh
+from nnlib.initializers import he, small_random, xavier, zeros
+from nnlib.widgets.activation_explorer import ActivationExplorer, diagnose_spread, propagate
 
 ACTIVATIONS = {"tanh": tanh, "ReLU": relu}
 INITIALIZERS = {"zeros": zeros, "small": small_random, "Xavier": xavier, "He": he}

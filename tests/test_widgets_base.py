@@ -7,7 +7,6 @@ Explorer writes it there itself) and from ``png``.
 
 from __future__ import annotations
 
-import base64
 import warnings
 
 import ipywidgets as widgets
@@ -16,6 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from traitlets import TraitError
 
+from fixtures import support
 from nnlib.widgets.explorer import (
     WARNING_CHARS,
     Controlled,
@@ -36,8 +36,6 @@ from nnlib.widgets.explorer import (
     toggle,
 )
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
 
 def _decay_draw(values: dict, fig: Figure) -> str:
     """A cheap stand-in for a chapter's training curve: exp(-lr * epoch)."""
@@ -54,18 +52,12 @@ def _explorer() -> Explorer:
                      "epochs": int_slider("epochs", 50, 5, 200, step=5)}, _decay_draw)
 
 
-def _png_in(out: widgets.Output) -> bytes:
-    images = [o for o in out.outputs if o["output_type"] == "display_data"]
-    assert len(images) == 1, f"expected one image in the Output widget, got {out.outputs}"
-    return base64.b64decode(images[0]["data"]["image/png"])
-
-
 def test_explorer_draws_once_when_created_and_states_settings():
     explorer = _explorer()
     assert explorer.renders == 1
     assert explorer.status.value == "lr=0.01, epochs=50 — final loss 0.6065"
-    assert _png_in(explorer.out) == explorer.png
-    assert explorer.png.startswith(PNG_SIGNATURE)
+    assert support.png_in(explorer.out) == explorer.png
+    assert explorer.png.startswith(support.PNG_SIGNATURE)
     assert explorer.error is None
 
 
@@ -75,7 +67,7 @@ def test_moving_a_slider_redraws_with_the_new_value():
     explorer.controls["lr"].value = 0.1
     assert explorer.renders == 2
     assert explorer.status.value == "lr=0.1, epochs=50 — final loss 0.0067"
-    assert _png_in(explorer.out) != before
+    assert support.png_in(explorer.out) != before
 
 
 def test_set_changes_several_controls_and_redraws_once():
@@ -118,7 +110,7 @@ def test_explorer_recovers_after_the_error_is_fixed():
     explorer.controls["x"].value = 0.7
     assert explorer.error is None
     assert explorer.status.value == "x=0.7"
-    assert _png_in(explorer.out).startswith(PNG_SIGNATURE)
+    assert support.png_in(explorer.out).startswith(support.PNG_SIGNATURE)
 
 
 def test_text_printed_by_draw_is_shown_above_the_figure():
@@ -190,11 +182,11 @@ def test_figure_png_and_show_png_round_trip():
     fig = Figure(figsize=(2, 1), dpi=50)
     fig.add_subplot().plot([0, 1])
     png = figure_png(fig)
-    assert png.startswith(PNG_SIGNATURE)
+    assert png.startswith(support.PNG_SIGNATURE)
     out = widgets.Output()
     show_png(out, png, "note\n")
     assert out.outputs[0]["text"] == "note\n"
-    assert _png_in(out) == png
+    assert support.png_in(out) == png
     show_png(out, None)
     assert out.outputs == ()
 
@@ -229,7 +221,7 @@ def test_warnings_of_draw_go_to_the_status_line_not_to_stderr():
     assert explorer.error is None and explorer.result == "plotted"
     assert explorer.warnings == ["overflow encountered in exp"]
     assert explorer.status.value == "x=0.5 — plotted; warning: overflow encountered in exp"
-    assert _png_in(explorer.out).startswith(PNG_SIGNATURE)
+    assert support.png_in(explorer.out).startswith(support.PNG_SIGNATURE)
 
 
 def test_warnings_without_a_result_are_sorted_and_the_next_draw_forgets_them():
@@ -303,7 +295,7 @@ def test_message_panel_says_why_there_is_nothing_to_draw():
     panel = explorer.figure.axes[1]
     assert [text.get_text() for text in panel.texts] == ["diverged:\nno boundary to draw"]
     assert list(panel.get_xticks()) == [] and list(panel.get_yticks()) == []
-    assert explorer.png.startswith(PNG_SIGNATURE)
+    assert explorer.png.startswith(support.PNG_SIGNATURE)
 
 
 def test_show_error_replaces_the_figure_and_returns_the_status_text():

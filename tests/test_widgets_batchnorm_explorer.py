@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
+from matplotlib.figure import Figure
 
-from matplotlib.figure import Figure  # noqa: E402
-
-from nnlib.batchnorm import batchnorm_backward, batchnorm_forward  # noqa: E402
-from nnlib.widgets.batchnorm_explorer import (  # noqa: E402
+from nnlib.batchnorm import batchnorm_backward, batchnorm_forward
+from nnlib.widgets.batchnorm_explorer import (
     BatchNormExplorer,
     digits_subset,
     plot_ridge_histograms,

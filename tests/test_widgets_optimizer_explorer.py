@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fixtures import support
 from nnlib.batching import minibatches
 from nnlib.updates import adam_update, momentum_update, rmsprop_update, sgd_update
 from nnlib.widgets.optimizer_explorer import (
@@ -20,7 +21,6 @@ from nnlib.widgets.optimizer_explorer import (
     run_optimizer,
 )
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 UPDATES = {"sgd_update": sgd_update, "momentum_update": momentum_update,
            "rmsprop_update": rmsprop_update, "adam_update": adam_update}
 
@@ -32,7 +32,7 @@ def _not_written_yet(*args, **kwargs):
 def test_explorer_draws_a_path_and_a_loss_curve_when_created():
     explorer = OptimizerExplorer(epochs=20)
     assert explorer.renders == 1 and explorer.error is None
-    assert explorer.png.startswith(PNG_SIGNATURE)
+    assert explorer.png.startswith(support.PNG_SIGNATURE)
     assert explorer.path.shape == (21, 2), "full batch: one step per epoch, plus the start"
     assert explorer.losses.shape == (21,)
     assert explorer.status.value.startswith("optimizer=SGD, lr=0.5")

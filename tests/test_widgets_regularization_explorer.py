@@ -6,10 +6,6 @@ tests check what changes: the figure (PNG in the Output widget), the status line
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pytest
 
@@ -94,7 +90,7 @@ def test_the_penalty_gradient_is_the_only_change_to_training(data):
         return np.zeros_like(W)
 
     _, plain = train_regularized(*data, penalty="none", **SMALL)
-    _, zero = train_regularized(*data, penalty="L2", lam=0.5, l2_grad=zero_grad, **SMALL)
+    _, zero = train_regularized(*data, penalty="L2", lam=0.5, functions={"l2_grad": zero_grad}, **SMALL)
     assert zero == plain
     # Called once per weight matrix per epoch, with m = the number of training examples.
     assert len(calls) == 3 * SMALL["epochs"]
@@ -122,7 +118,7 @@ def test_dropout_runs_through_the_given_functions(data):
 
 
 def test_losses_are_measured_without_dropout(data):
-    model, history = train_regularized(*data, p=0.5, **FUNCTIONS, **SMALL)
+    model, history = train_regularized(*data, p=0.5, functions=FUNCTIONS, **SMALL)
     X_train, y_train, X_dev, y_dev = data
     assert history["loss"][-1] == pytest.approx(softmax_cross_entropy(model.predict(X_train), y_train))
     assert history["val_loss"][-1] == pytest.approx(softmax_cross_entropy(model.predict(X_dev), y_dev))

@@ -7,22 +7,14 @@ a slider does, so these tests drive the explorer and read back its status line, 
 
 from __future__ import annotations
 
-import base64
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
 
+from fixtures import support
 from nnlib.datasets import make_dataset
 from nnlib.widgets.training_explorer import LR_RANGE, TrainingExplorer, reference_train
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _png_in(out: widgets.Output) -> bytes:
-    images = [o for o in out.outputs if o["output_type"] == "display_data"]
-    assert len(images) == 1, f"expected one image in the Output widget, got {out.outputs}"
-    return base64.b64decode(images[0]["data"]["image/png"])
 
 
 class _SpyTrainer:
@@ -44,8 +36,8 @@ def test_draws_once_when_created_with_settings_and_result_in_the_status():
     assert explorer.error is None
     assert explorer.status.value.startswith("lr=0.1, epochs=50, data=moons — final loss ")
     assert "training accuracy" in explorer.status.value
-    assert _png_in(explorer.out) == explorer.png
-    assert explorer.png.startswith(PNG_SIGNATURE)
+    assert support.png_in(explorer.out) == explorer.png
+    assert explorer.png.startswith(support.PNG_SIGNATURE)
 
 
 def test_sliders_pass_their_values_to_the_training_function_and_redraw():
@@ -55,7 +47,7 @@ def test_sliders_pass_their_values_to_the_training_function_and_redraw():
     explorer.controls["lr"].value = 1.0
     assert spy.calls[-1]["lr"] == pytest.approx(1.0) and spy.calls[-1]["epochs"] == 50
     assert explorer.status.value.startswith("lr=1, epochs=50")
-    assert _png_in(explorer.out) != before
+    assert support.png_in(explorer.out) != before
     explorer.controls["epochs"].value = 200
     assert spy.calls[-1]["epochs"] == 200 and explorer.losses.shape == (200,)
     assert explorer.renders == 3
@@ -115,7 +107,7 @@ def test_a_diverging_run_is_reported_not_raised():
     assert explorer.error is None
     assert "diverged" in explorer.status.value and "learning rate is too large" in explorer.status.value
     assert explorer.accuracy is None
-    assert explorer.png.startswith(PNG_SIGNATURE)
+    assert explorer.png.startswith(support.PNG_SIGNATURE)
 
 
 def test_errors_and_warnings_of_the_training_function_are_shown_not_raised():

@@ -9,24 +9,16 @@ one trains the real digits objective.
 
 from __future__ import annotations
 
-import base64
 import math
 
-import ipywidgets as widgets
 import numpy as np
 import pytest
 
+from fixtures import support
 from nnlib.tuning import grid_search, log_uniform, random_search
-from nnlib.widgets.tuning_dashboard import TuningDashboard, digits_objective, search_trials
+from nnlib.widgets.tuning_dashboard import Search, TuningDashboard, digits_objective, search_trials
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FUNCTIONS = {"grid_search": grid_search, "random_search": random_search, "log_uniform": log_uniform}
-
-
-def _png_in(out: widgets.Output) -> bytes:
-    images = [o for o in out.outputs if o["output_type"] == "display_data"]
-    assert len(images) == 1, f"expected one image in the Output widget, got {out.outputs}"
-    return base64.b64decode(images[0]["data"]["image/png"])
 
 
 class _Bowl:
@@ -45,7 +37,7 @@ def test_draws_a_random_search_once_when_created():
     dashboard = TuningDashboard(bowl, **FUNCTIONS)
     assert dashboard.renders == 1 and dashboard.error is None
     assert len(bowl.calls) == 12 and dashboard.evaluations == 12
-    assert dashboard.png.startswith(PNG_SIGNATURE) and _png_in(dashboard.out) == dashboard.png
+    assert dashboard.png.startswith(support.PNG_SIGNATURE) and support.png_in(dashboard.out) == dashboard.png
     status = dashboard.status.value
     assert status.startswith("method=random, scale=log, n_trials=12, lr_low=0.0001, lr_high=1, hidden=(8, 128), seed=0")
     assert "random: 12 trials, 12 distinct learning rates; best lr=" in status
@@ -67,12 +59,12 @@ def test_grid_search_uses_k_by_k_trials_within_the_budget_and_redraws():
     lrs = sorted({p["lr"] for p, _ in dashboard.results})
     np.testing.assert_allclose(lrs, [1e-4, 1e-2, 1.0])
     assert sorted({p["hidden"] for p, _ in dashboard.results}) == [8, 68, 128]
-    assert _png_in(dashboard.out) != before
+    assert support.png_in(dashboard.out) != before
     assert dashboard.results[0][0] == {"lr": pytest.approx(1e-2), "hidden": 68}
 
 
 def test_linear_grid_spreads_learning_rates_evenly():
-    results = search_trials(_Bowl(), "grid", "linear", 16, (0.1, 0.4), (10, 10), grid_search=grid_search)
+    results = search_trials(_Bowl(), Search("grid", "linear", 16, (0.1, 0.4), (10, 10)), {"grid_search": grid_search})
     np.testing.assert_allclose(sorted(p["lr"] for p, _ in results), [0.1, 0.2, 0.3, 0.4])
     assert {p["hidden"] for p, _ in results} == {10}
 
@@ -92,10 +84,10 @@ def test_random_search_samples_learning_rates_with_the_log_uniform_it_was_given(
 
 
 def test_linear_scale_puts_most_learning_rates_in_the_top_decade_and_log_scale_does_not():
-    linear = search_trials(_Bowl(), "random", "linear", 200, (1e-4, 1.0), (8, 128), seed=1,
-                           random_search=random_search)
-    logs = search_trials(_Bowl(), "random", "log", 200, (1e-4, 1.0), (8, 128), seed=1,
-                         random_search=random_search, log_uniform=log_uniform)
+    linear = search_trials(_Bowl(), Search("random", "linear", 200, (1e-4, 1.0), (8, 128), seed=1),
+                           {"random_search": random_search})
+    logs = search_trials(_Bowl(), Search("random", "log", 200, (1e-4, 1.0), (8, 128), seed=1),
+                         {"random_search": random_search, "log_uniform": log_uniform})
     top_linear = np.mean([p["lr"] > 0.1 for p, _ in linear])
     top_log = np.mean([p["lr"] > 0.1 for p, _ in logs])
     assert top_linear > 0.8 and 0.1 < top_log < 0.4

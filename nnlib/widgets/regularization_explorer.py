@@ -25,7 +25,7 @@ the losses in the plot are the data loss only (no penalty), measured without dro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,10 +58,7 @@ def train_regularized(
     penalty: str = "none",
     lam: float = 0.0,
     p: float = 0.0,
-    l2_grad: Callable | None = None,
-    l1_grad: Callable | None = None,
-    dropout_forward: Callable | None = None,
-    dropout_backward: Callable | None = None,
+    functions: Mapping[str, Callable | None] | None = None,
     hidden: Sequence[int] = (32, 32),
     epochs: int = 300,
     lr: float = 0.006,
@@ -73,8 +70,9 @@ def train_regularized(
     penalty: "none", "L2" or "L1"; lam: its strength λ (the gradient ``grad(W, lam, m)`` of
         the penalty is added to the gradient of every weight matrix W, m = len(X_train));
     p: dropout rate (probability to drop a unit) after each hidden ReLU, 0 for no dropout;
-    l2_grad, l1_grad, dropout_forward, dropout_backward: the functions that do the
-        regularization (chapter 4's signatures); only those the settings use are needed;
+    functions: "l2_grad", "l1_grad", "dropout_forward", "dropout_backward" -> the functions
+        that do the regularization (chapter 4's signatures); only those the settings use are
+        needed;
     hidden: widths of the hidden layers; epochs: full-batch steps; lr: Adam's learning rate;
     seed: one seed for the initial weights and the dropout masks.
 
@@ -84,15 +82,14 @@ def train_regularized(
     """
     if penalty not in PENALTIES:
         raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}")
+    functions = dict(functions or {})
     penalty_grad = None
     if penalty != "none" and lam > 0:
-        if penalty == "L2":
-            penalty_grad = require(l2_grad, "l2_grad", "the L2 penalty")
-        else:
-            penalty_grad = require(l1_grad, "l1_grad", "the L1 penalty")
+        name = f"{penalty.lower()}_grad"
+        penalty_grad = require(functions.get(name), name, f"the {penalty} penalty")
     if p > 0:
-        require(dropout_forward, "dropout_forward", "dropout")
-        require(dropout_backward, "dropout_backward", "dropout")
+        dropout_forward = require(functions.get("dropout_forward"), "dropout_forward", "dropout")
+        dropout_backward = require(functions.get("dropout_backward"), "dropout_backward", "dropout")
 
     rng = np.random.default_rng(seed)
     layers: list[Any] = []
@@ -179,7 +176,7 @@ class RegularizationExplorer(Explorer):
             self.X_train, self.y_train, self.X_dev, self.y_dev,
             penalty=values["penalty"], lam=float(values["lam"]), p=p,
             hidden=self.hidden, epochs=int(values["epochs"]), lr=self.lr, seed=self.seed,
-            **self.functions,
+            functions=self.functions,
         )
         self.model, self.history = model, history
         boundary_ax, loss_ax = fig.subplots(1, 2)

@@ -34,14 +34,16 @@ functions: the dashboard never raises.
 minimise, the dev loss. Scores are cached by (lr, hidden), so redrawing after a change of
 budget or seed re-trains only the new trials. ``digits_objective`` builds a cheap one
 (a small network trained for a few epochs on part of the digits), fast enough that a redraw
-takes about a second. ``search_trials`` runs one search without the widget.
+takes about a second. ``search_trials(objective, Search(...), functions)`` runs one search
+without the widget.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
@@ -58,7 +60,7 @@ from nnlib.sequential import Sequential
 from nnlib.training import fit
 from nnlib.widgets.explorer import STYLE, Explorer, dropdown, int_slider, log_slider, require
 
-__all__ = ["TuningDashboard", "digits_objective", "search_trials", "METHODS", "SCALES"]
+__all__ = ["TuningDashboard", "Search", "digits_objective", "search_trials", "METHODS", "SCALES"]
 
 METHODS = ("random", "grid")
 SCALES = ("log", "linear")
@@ -109,32 +111,38 @@ def digits_objective(
     return objective
 
 
-def search_trials(
-    objective: Objective,
-    method: str = "random",
-    scale: str = "log",
-    n_trials: int = 12,
-    lr_range: tuple[float, float] = (1e-4, 1.0),
-    hidden_range: tuple[int, int] = (8, 128),
-    seed: int = 0,
-    *,
-    grid_search: Callable | None = None,
-    random_search: Callable | None = None,
-    log_uniform: Callable | None = None,
-) -> Results:
-    """Run one search over the learning rate and the hidden size; returns its results.
+@dataclass(frozen=True)
+class Search:
+    """The settings of one search over the learning rate and the hidden size.
 
-    objective: params {"lr", "hidden"} -> score (lower is better);
     method: "random" or "grid"; scale: "log" or "linear", how learning rates are spread;
     n_trials: the budget (grid: k * k trials with k = floor(sqrt(n_trials)));
     lr_range: (lowest, highest) learning rate, 0 < lowest < highest;
     hidden_range: (fewest, most) hidden units, 1 <= fewest <= most;
-    seed: seed of the Generator given to random_search;
-    grid_search, random_search, log_uniform: the search functions (chapter 6's signatures);
-        only those the settings use are needed.
+    seed: seed of the Generator given to random_search.
+    """
+
+    method: str = "random"
+    scale: str = "log"
+    n_trials: int = 12
+    lr_range: tuple[float, float] = (1e-4, 1.0)
+    hidden_range: tuple[int, int] = (8, 128)
+    seed: int = 0
+
+
+def search_trials(objective: Objective, search: Search = Search(),
+                  functions: Mapping[str, Callable | None] | None = None) -> Results:
+    """Run one search (``search``: its settings) over the learning rate and the hidden size.
+
+    objective: params {"lr", "hidden"} -> score (lower is better);
+    functions: "grid_search", "random_search", "log_uniform" -> the search functions
+        (chapter 6's signatures); only those the settings use are needed.
 
     Returns what grid_search or random_search returned: a list of (params, score), best first.
     """
+    functions = dict(functions or {})
+    method, scale, n_trials, seed = search.method, search.scale, search.n_trials, search.seed
+    lr_range, hidden_range = search.lr_range, search.hidden_range
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if scale not in SCALES:
@@ -149,18 +157,18 @@ def search_trials(
         raise ValueError(f"n_trials must be >= 1, got {n_trials}")
 
     if method == "grid":
-        search = require(grid_search, "grid_search", "grid search", owner="dashboard")
+        grid_search = require(functions.get("grid_search"), "grid_search", "grid search", owner="dashboard")
         k = math.isqrt(int(n_trials))
         spread = np.geomspace if scale == "log" else np.linspace
         grid = {
             "lr": [float(lr) for lr in spread(lr_low, lr_high, k)],
             "hidden": sorted({int(h) for h in np.rint(np.linspace(hidden_low, hidden_high, k))}),
         }
-        return search(grid, objective)
+        return grid_search(grid, objective)
 
-    search = require(random_search, "random_search", "random search", owner="dashboard")
+    random_search = require(functions.get("random_search"), "random_search", "random search", owner="dashboard")
     if scale == "log":
-        sample_log = require(log_uniform, "log_uniform", "random search on a log scale",
+        sample_log = require(functions.get("log_uniform"), "log_uniform", "random search on a log scale",
                              owner="dashboard")
 
         def sample_lr(rng: np.random.Generator) -> float:
@@ -173,7 +181,7 @@ def search_trials(
         return int(rng.integers(hidden_low, hidden_high + 1))
 
     space = {"lr": sample_lr, "hidden": sample_hidden}
-    return search(space, objective, int(n_trials), rng=np.random.default_rng(seed))
+    return random_search(space, objective, int(n_trials), rng=np.random.default_rng(seed))
 
 
 class TuningDashboard(Explorer):
@@ -183,7 +191,8 @@ class TuningDashboard(Explorer):
         ``digits_objective()`` (built on first use);
     grid_search, random_search, log_uniform: your chapter-6 functions (None: the setting
         that needs one is not available and says so in the status line);
-    method, scale, n_trials, lr_range, hidden_range, seed: the starting values of the controls.
+    start: the starting values of the controls, by the names of ``Search``'s fields (method,
+        scale, n_trials, lr_range, hidden_range, seed).
 
     ``dashboard.set(method="grid", n_trials=16)`` changes settings from code;
     ``dashboard.results`` holds the last search's (params, score) list, best first, and
@@ -196,14 +205,9 @@ class TuningDashboard(Explorer):
         grid_search: Callable | None = None,
         random_search: Callable | None = None,
         log_uniform: Callable | None = None,
-        *,
-        method: str = "random",
-        scale: str = "log",
-        n_trials: int = 12,
-        lr_range: tuple[float, float] = (1e-4, 1.0),
-        hidden_range: tuple[int, int] = (8, 128),
-        seed: int = 0,
+        **start: Any,
     ) -> None:
+        first = Search(**start)  # a TypeError names an unknown setting
         self.objective = objective
         self.functions = {"grid_search": grid_search, "random_search": random_search,
                           "log_uniform": log_uniform}
@@ -211,15 +215,15 @@ class TuningDashboard(Explorer):
         self.evaluations = 0
         self._cache: dict[tuple[float, int], float] = {}
         controls = {
-            "method": dropdown("search", list(METHODS), method),
-            "scale": dropdown("lr scale", list(SCALES), scale),
-            "n_trials": int_slider("trials", n_trials, 1, 30),
-            "lr_low": log_slider("lowest lr", lr_range[0], 1e-5, 10.0),
-            "lr_high": log_slider("highest lr", lr_range[1], 1e-5, 10.0),
+            "method": dropdown("search", list(METHODS), first.method),
+            "scale": dropdown("lr scale", list(SCALES), first.scale),
+            "n_trials": int_slider("trials", first.n_trials, 1, 30),
+            "lr_low": log_slider("lowest lr", first.lr_range[0], 1e-5, 10.0),
+            "lr_high": log_slider("highest lr", first.lr_range[1], 1e-5, 10.0),
             "hidden": widgets.IntRangeSlider(
-                value=tuple(hidden_range), min=1, max=256, step=1, description="hidden units",
+                value=tuple(first.hidden_range), min=1, max=256, step=1, description="hidden units",
                 continuous_update=False, style=STYLE, layout={"width": "300px"}),
-            "seed": int_slider("seed", seed, 0, 20),
+            "seed": int_slider("seed", first.seed, 0, 20),
         }
         super().__init__(controls, self._draw, figsize=(10, 3.8), name="tuning-dashboard")
 
@@ -236,10 +240,10 @@ class TuningDashboard(Explorer):
     def _draw(self, values: dict[str, Any], fig: Figure) -> str:
         """Run the search with ``values`` and draw its trials into ``fig``."""
         self.results = None
-        results = search_trials(
-            self._score, values["method"], values["scale"], int(values["n_trials"]),
-            (float(values["lr_low"]), float(values["lr_high"])), tuple(values["hidden"]),
-            int(values["seed"]), **self.functions)
+        search = Search(values["method"], values["scale"], int(values["n_trials"]),
+                        (float(values["lr_low"]), float(values["lr_high"])), tuple(values["hidden"]),
+                        int(values["seed"]))
+        results = search_trials(self._score, search, self.functions)
         self.results = results
         params = [p for p, _ in results]
         lrs = np.array([float(p["lr"]) for p in params])

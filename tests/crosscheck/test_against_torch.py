@@ -20,32 +20,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnlib.activations import (
-    leaky_relu,
-    leaky_relu_backward,
-    relu,
-    relu_backward,
-    sigmoid,
-    sigmoid_backward,
-    softmax,
-    tanh,
-    tanh_backward,
-)
+import nnlib as nl
 from nnlib.batchnorm import batchnorm_backward, batchnorm_forward
 from nnlib.dense import dense_backward, dense_forward
 from nnlib.layers import BatchNorm
-from nnlib.losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_backward,
-    huber,
-    huber_backward,
-    mae,
-    mae_backward,
-    mse,
-    mse_backward,
-    softmax_cross_entropy,
-    softmax_cross_entropy_backward,
-)
 from nnlib.optimizers import SGD, Adam, Momentum, RMSprop
 
 pytestmark = pytest.mark.crosscheck
@@ -65,12 +43,12 @@ def _numpy(tensor: torch.Tensor) -> np.ndarray:
 # --- activations ----------------------------------------------------------------------------
 
 ACTIVATIONS = {
-    "sigmoid": (sigmoid, sigmoid_backward, torch.sigmoid),
-    "tanh": (tanh, tanh_backward, torch.tanh),
-    "relu": (relu, relu_backward, torch.relu),
+    "sigmoid": (nl.sigmoid, nl.sigmoid_backward, torch.sigmoid),
+    "tanh": (nl.tanh, nl.tanh_backward, torch.tanh),
+    "relu": (nl.relu, nl.relu_backward, torch.relu),
     "leaky_relu": (
-        lambda z: leaky_relu(z, 0.05),
-        lambda da, z: leaky_relu_backward(da, z, 0.05),
+        lambda z: nl.leaky_relu(z, 0.05),
+        lambda da, z: nl.leaky_relu_backward(da, z, 0.05),
         lambda z: F.leaky_relu(z, negative_slope=0.05),
     ),
 }
@@ -91,7 +69,7 @@ def test_activation_and_its_gradient_match_torch(name, rng):
 def test_softmax_matches_torch_even_for_large_logits(rng):
     z = rng.normal(scale=50.0, size=(6, 4))
     z[0] += 1000.0
-    np.testing.assert_allclose(softmax(z), _numpy(torch.softmax(_tensor(z), dim=-1)), rtol=RTOL, atol=1e-300)
+    np.testing.assert_allclose(nl.softmax(z), _numpy(torch.softmax(_tensor(z), dim=-1)), rtol=RTOL, atol=1e-300)
 
 
 # --- losses ---------------------------------------------------------------------------------
@@ -108,7 +86,7 @@ def _check_loss(loss, backward, torch_loss, y_pred: np.ndarray, y: np.ndarray, t
 @pytest.mark.parametrize("name", ["mse", "mae"])
 def test_regression_loss_and_gradient_match_torch(name, rng):
     y_pred, y = rng.normal(size=(9, 3)), rng.normal(size=(9, 3))
-    loss, backward, torch_loss = {"mse": (mse, mse_backward, F.mse_loss), "mae": (mae, mae_backward, F.l1_loss)}[name]
+    loss, backward, torch_loss = {"mse": (nl.mse, nl.mse_backward, F.mse_loss), "mae": (nl.mae, nl.mae_backward, F.l1_loss)}[name]
     _check_loss(loss, backward, torch_loss, y_pred, y, _tensor(y))
 
 
@@ -116,24 +94,24 @@ def test_regression_loss_and_gradient_match_torch(name, rng):
 def test_huber_matches_torch_huber_and_smooth_l1(delta, rng):
     y_pred, y = rng.normal(scale=2.0, size=(10, 2)), rng.normal(size=(10, 2))
     _check_loss(
-        lambda p, t: huber(p, t, delta), lambda p, t: huber_backward(p, t, delta),
+        lambda p, t: nl.huber(p, t, delta), lambda p, t: nl.huber_backward(p, t, delta),
         lambda p, t: F.huber_loss(p, t, delta=delta), y_pred, y, _tensor(y),
     )
     # smooth L1 with beta = delta is the Huber loss divided by delta
     smooth = F.smooth_l1_loss(_tensor(y_pred), _tensor(y), beta=delta).item()
-    assert huber(y_pred, y, delta) == pytest.approx(delta * smooth, rel=RTOL)
+    assert nl.huber(y_pred, y, delta) == pytest.approx(delta * smooth, rel=RTOL)
 
 
 def test_binary_cross_entropy_matches_torch(rng):
     p = rng.uniform(0.02, 0.98, size=(12, 1))
     y = rng.integers(0, 2, size=(12, 1)).astype(np.float64)
-    _check_loss(binary_cross_entropy, binary_cross_entropy_backward, F.binary_cross_entropy, p, y, _tensor(y))
+    _check_loss(nl.binary_cross_entropy, nl.binary_cross_entropy_backward, F.binary_cross_entropy, p, y, _tensor(y))
 
 
 def test_softmax_cross_entropy_matches_torch(rng):
     logits = rng.normal(scale=4.0, size=(11, 5))
     y = rng.integers(0, 5, size=11)
-    _check_loss(softmax_cross_entropy, softmax_cross_entropy_backward, F.cross_entropy, logits, y, torch.tensor(y))
+    _check_loss(nl.softmax_cross_entropy, nl.softmax_cross_entropy_backward, F.cross_entropy, logits, y, torch.tensor(y))
 
 
 # --- dense ----------------------------------------------------------------------------------
