@@ -158,9 +158,13 @@ def create_student_venv(venv: Path = DEFAULT_VENV, edition: Path = DEFAULT_EDITI
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
         return _bin(venv, "")
     echo(f"Installing the student's packages into {venv} (once)...")
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(_bin(venv, "python")), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(_bin(venv, "python")), "-m", "pip", "install", "--quiet", "-r", str(requirements)], check=True)
+    python = str(_bin(venv, "python"))
+    for command in ([sys.executable, "-m", "venv", "--clear", str(venv)],
+                    [python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+                    [python, "-m", "pip", "install", "--quiet", "-r", str(requirements)]):
+        run = subprocess.run(command, capture_output=True, text=True)
+        if run.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
     hide_instructor_tools(_bin(venv, ""))
     stamp.write_text(wanted, encoding="utf-8")
     return _bin(venv, "")

@@ -1,5 +1,5 @@
 """The student edition in JupyterLab, in Chromium: nbgrader's Validate button on a chapter,
-and nbgrader's menu without the instructor's tools.
+nbgrader's menu without the instructor's tools, and a chapter's widget live once solved.
 
 JupyterLab runs from the fresh student environment (tests/conftest.py's ``student_venv``: the
 release's requirements.txt alone, instructor tools hidden) on a copy of the student edition.
@@ -25,14 +25,16 @@ CHAPTER = "01_feedforward"
 def lab(edition, student_venv, tmp_path_factory):
     root = tmp_path_factory.mktemp("lab-edition")
     shutil.copytree(edition / CHAPTER, root / CHAPTER)
+    solved = support.solved_copy(edition, CHAPTER, tmp_path_factory.mktemp("solved"))
+    shutil.copytree(solved, root / "solved")
     workdir = tmp_path_factory.mktemp("lab-server")
     server = start_lab(root, student_venv, workdir, support.clean_env(student_venv, workdir / "home"))
     yield server
     server.stop()
 
 
-def _open_chapter(page, lab):
-    page.goto(f"{lab.url}lab/tree/{CHAPTER}/{CHAPTER}.ipynb", timeout=90_000)
+def _open_chapter(page, lab, folder=CHAPTER):
+    page.goto(f"{lab.url}lab/tree/{folder}/{CHAPTER}.ipynb", timeout=90_000)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
 
@@ -60,4 +62,26 @@ def test_validate_on_the_blank_chapter_names_the_failing_exercises(lab, page, tm
     assert "Validation Results" in text and "The following cell failed" in text
     for name in ("sigmoid", "relu", "softmax", "dense_forward", "softmax_cross_entropy"):
         assert f"in {name}(" in text, f"the Validate report does not name {name}"
+    assert not page.errors, page.errors
+
+
+def test_a_solved_chapters_explorer_is_live_in_the_students_jupyterlab(lab, page, tmp_path):
+    """Run All on the solved chapter: the activation explorer appears and redraws when a
+    control changes (the widget front end is in the student's environment)."""
+    _open_chapter(page, lab, "solved")
+    page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
+    page.locator(".lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
+    status = page.locator(".nn-activation-explorer .nn-status, .nn-explorer .nn-status").first
+    status.wait_for(timeout=180_000)
+    status.scroll_into_view_if_needed()
+    page.wait_for_function("el => el.textContent.includes('activation=ReLU')", arg=status.element_handle(),
+                           timeout=60_000)
+    before = status.inner_text()
+    page.locator(".nn-activation select").first.select_option("tanh")
+    page.wait_for_function("el => el.textContent.includes('activation=tanh')", arg=status.element_handle(),
+                           timeout=60_000)
+    page.locator(".nn-explorer").first.scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "lab-explorer.png")
+    print(f"screenshot: {tmp_path / 'lab-explorer.png'}")
+    assert status.inner_text() != before
     assert not page.errors, page.errors
