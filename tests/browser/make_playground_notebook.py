@@ -6,28 +6,39 @@ import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "playground.ipynb"
 
-INTRO = """\
-# The Playground
-
-Train a small network of your own nnlib on a 2-D data set and watch it learn, as in the
-[Neural Network Playground](https://playground.tensorflow.org).
-
-- **play** trains epoch after epoch until you press **pause**; **step** trains one epoch;
-  **reset** starts again from the same seeded start.
-- Changing the data or the network starts a new run; changing the learning rate, batch size,
-  optimizer or regularisation takes effect from the next epoch.
-- Left: the network's output P(class 1) behind the training points (tick *show test data* to
-  see the test points too). Right: training and test loss per epoch.
-- The **Code** box holds nnlib code that trains the same network on the same data: copy it
-  into a notebook to reproduce the run.
-
-Served as an app: `make playground`, then open the address it prints."""
-
+# The app comes first, so that it fills the screen; what to do with it follows below it.
 CODE = """\
+import os
+
 from nnlib.widgets.playground import Playground
 
-playground = Playground()
+# In Voilà, the page's address carries the settings (?dataset=moons&lr=0.1): a link reproduces a setup.
+playground = Playground(query=os.environ.get("QUERY_STRING", ""))
 playground"""
+
+GUIDE = """\
+## How to use the Playground
+
+Train a small network of your own nnlib on a 2-D problem and watch it learn, as in the
+[Neural Network Playground](https://playground.tensorflow.org).
+
+- **play** trains until you press **pause**, one epoch per frame at first (*epochs/frame*
+  under **View** speeds it up); **step** trains one epoch; **reset** starts again from the
+  same seeded start.
+- The **network** shows every neuron's output over the input plane, and every weight as a
+  line: thick for a large weight, red for positive, blue for negative. Hover over a neuron to
+  see its output large on the right; click it to keep it there.
+- The **heat map** shows the network's output behind the training points (tick *show test
+  data* to see the test points too). The **loss chart** below it shows the training and test
+  loss per epoch; the previous run stays as a dashed grey ghost, and a dotted line marks each
+  change of a training setting.
+- Changing the data or the network starts a new run; changing the learning rate, batch
+  size, optimizer or penalty takes effect from the next epoch.
+- **choose a lesson** loads a setup that teaches one thing (over-fitting and its cures,
+  vanishing gradients, batch norm, Adam against SGD) and says what to watch for.
+- The **code** under the chart trains the same network on the same data with nnlib, changes
+  made during the run included: **copy** it into a notebook and you get the same numbers.
+  **copy link** copies the page's address, which holds your settings."""
 
 
 def build() -> nbformat.NotebookNode:
@@ -35,7 +46,7 @@ def build() -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = [nbformat.v4.new_markdown_cell(INTRO), nbformat.v4.new_code_cell(CODE)]
+    nb.cells = [nbformat.v4.new_code_cell(CODE), nbformat.v4.new_markdown_cell(GUIDE)]
     for i, cell in enumerate(nb.cells):  # stable ids, so rewriting gives the same file
         cell["id"] = f"playground-{i}"
     return nb
