@@ -2,9 +2,9 @@
 
 nbclient keeps the state of every widget model as the kernel sends it (``widget_state``),
 the way a front end would, so these tests read what a browser would be told to show: the
-Output widget's PNG, the labels' text. They also check that the widget cells are safe to
-execute headless (no error, nothing on stderr, done in seconds) and that "play" trains in the
-background while the kernel is idle.
+Playground board's state, an Output widget's PNG, the labels' text. They also check that the
+widget cells are safe to execute headless (no error, nothing on stderr, done in seconds) and
+that "play" trains in the background while the kernel is idle.
 """
 
 from __future__ import annotations
@@ -59,11 +59,9 @@ class Kernel:
         assert len(found) == 1, f"{len(found)} widgets with class {css_class}"
         return found[0]
 
-    def front_png_sha(self, css_class: str = "nn-plot") -> str:
-        outputs = self.front(css_class)["outputs"]
-        images = [o["data"]["image/png"] for o in outputs if o["output_type"] == "display_data"]
-        assert len(images) == 1, f"expected one image in .{css_class}, got {outputs}"
-        return hashlib.sha256(base64.b64decode(images[0])).hexdigest()
+    def front_board(self) -> dict:
+        """The front end's state of the Playground's board."""
+        return self.front("nn-board")
 
 
 def _assert_clean(cell: nbformat.NotebookNode) -> None:
@@ -83,40 +81,35 @@ def playground_kernel():
         yield kernel
 
 
-def test_playground_notebook_executes_headless_and_shows_a_figure(playground_kernel):
+def test_playground_notebook_executes_headless_and_shows_its_board(playground_kernel):
     k = playground_kernel
     print(f"playground notebook executed in {k.notebook_seconds:.1f} s")
     assert k.front("nn-epoch")["value"] == "epoch 0"
     assert k.front("nn-loss")["value"].startswith("train loss ")
-    assert len(k.front_png_sha()) == 64
-    assert "model = Sequential(*layers)" in k.front("nn-code")["value"]
+    board = k.front_board()
+    assert board["network"]["labels"][0] == ["X₁", "X₂"]
+    assert board["frame_id"] >= 1
+    assert "model = Sequential(" in board["code"]
+    assert board["query"] == ""  # no query string outside Voilà: the defaults
     assert not k.value("playground.playing")  # nothing runs until someone presses play
 
 
-def test_front_end_sees_the_trained_network_and_a_new_figure(playground_kernel):
+def test_front_end_sees_the_trained_network(playground_kernel):
     k = playground_kernel
     k.run("playground.reset()")
-    png_before, loss_before = k.front_png_sha(), k.front("nn-loss")["value"]
+    before = k.front_board()
+    frame_before, loss_before = before["frame_id"], k.front("nn-loss")["value"]
     k.run("playground.set(lr=0.1)\nplayground.step(10)")
-    assert "lr=0.1," in k.front("nn-settings")["value"]
+    board = k.front_board()
+    assert board["query"] == "lr=0.1"
     assert k.front("nn-epoch")["value"] == "epoch 10"
     assert k.front("nn-loss")["value"] != loss_before
-    assert k.front_png_sha() != png_before
+    assert board["frame_id"] > frame_before
+    assert "train(10, batch_size=16)" in board["code"]
     losses = k.value("playground.train_losses")
-    assert len(losses) == 10 and losses[-1] < losses[0]
-    # What the front end shows is what the kernel drew.
-    assert k.value("__import__('hashlib').sha256(playground.png).hexdigest()") == k.front_png_sha()
-
-
-def test_reset_in_the_kernel_restores_the_first_figure(playground_kernel):
-    k = playground_kernel
-    k.run("playground.reset()")
-    first = k.front_png_sha()
-    k.run("playground.step(3)")
-    assert k.front_png_sha() != first
-    k.run("playground.reset()")
-    assert k.front_png_sha() == first
-    assert k.front("nn-epoch")["value"] == "epoch 0"
+    assert len(losses) == 11 and losses[-1] < losses[0]
+    # What the front end holds is what the kernel computed.
+    assert k.value("playground.code") == board["code"]
 
 
 def test_play_trains_in_the_background_while_the_kernel_is_idle(playground_kernel):

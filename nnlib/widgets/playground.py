@@ -87,7 +87,7 @@ class Playground(Controlled, widgets.HBox):
         for widget in (self.play_button, self.step_button, self.reset_button):
             widget.layout.width = "90px"
 
-        self.epoch_label = tag(widgets.Label("epoch 0"), "epoch")
+        self.epoch_label = tag(widgets.Label("epoch 0", layout={"margin": "0 10px 0 0"}), "epoch")
         self.loss_label = tag(widgets.HTML(""), "loss")
         self.notice = tag(widgets.HTML("; ".join(f"link: {text}" for text in ignored)), "notice")
         self.preset = tag(dropdown("preset", [("choose a lesson…", "")] + [
@@ -111,10 +111,11 @@ class Playground(Controlled, widgets.HBox):
                            titles=list(pages), layout={"width": "310px"})
         left = widgets.VBox([
             widgets.HBox([self.reset_button, self.play_button, self.step_button]),
-            widgets.HBox([self.epoch_label, self.loss_label], layout={"gap": "10px"}),
+            widgets.HBox([self.epoch_label, self.loss_label]),
             self.preset, self.lesson, tabs, self.notice,
         ], layout={"width": "316px", "flex": "none"})
-        super().__init__([left, self.board], layout={"gap": "8px", "align_items": "flex-start"})
+        left.layout.margin = "0 8px 0 0"
+        super().__init__([left, self.board], layout={"align_items": "flex-start"})
         tag(self, "playground")
         self._show_view_settings()
         self._update_enabled()

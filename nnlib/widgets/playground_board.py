@@ -163,7 +163,6 @@ class Board(anywidget.AnyWidget):
             self.network = {"labels": labels, "regression": run.regression,
                             "extent": list(extent), "grid": GRID}
             self.points = np.column_stack([X, y, is_test]).astype(np.float32).tobytes()
-            self.drawn_id = self.frame_id
 
     def show(self, run: Run) -> None:
         """Send the run's current state: neuron outputs, weights, loss curves, marks."""

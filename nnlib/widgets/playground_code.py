@@ -14,6 +14,7 @@ from nnlib.widgets.playground_run import (
     Call,
     Live,
     Run,
+    Segment,
     describe_change,
     layer_calls,
     optimizer_change,
@@ -93,8 +94,8 @@ def reproduce_code(run: Run, live: Live) -> str:
     optimizer line of a run that has not trained yet)."""
     setup = run.setup
     blocks = layer_calls(setup)
-    segments = run.segments
-    lives = [segment.live for segment in segments] or [live]
+    segments = run.segments or [Segment(0, live)]  # not trained yet: train(0, ...)
+    lives = [segment.live for segment in segments]
     penalties = {each.reg for each in lives} - {"none"}
     optimizers = [each.optimizer for each in lives]
     calls = [call for block in blocks for call in block] + optimizers

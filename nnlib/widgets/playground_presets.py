@@ -48,7 +48,7 @@ PRESETS: dict[str, Preset] = {
         _DEEP_SIGMOID,
         "Six sigmoid layers trained with SGD. Play for 200 epochs: the loss hardly moves from "
         "0.69, a coin toss. Each sigmoid scales the gradient by at most 1/4 on its way back, so "
-        "the first layers barely learn. Hover over their neurons: they stay almost flat."),
+        "the first layers barely learn: their weights hardly change (hover over their neurons)."),
     "batch norm rescues it": Preset(
         {**_DEEP_SIGMOID, "batchnorm": True},
         "The same deep sigmoid network with batch norm after each layer. Play for 200 epochs: "
