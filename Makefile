@@ -46,10 +46,15 @@ lab: install
 author: install
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks
 
-## The Playground, served by Voila on localhost.
+## The Playground, served by Voila on localhost. A kernel whose page is closed is ended once it
+## has been idle (no page connected, nothing sent) for PLAYGROUND_IDLE seconds; a page that is
+## open keeps its kernel. A page closed while playing stops its run within 10 s (the Playground
+## stops when its page stops answering), so its kernel goes idle and is culled too.
+PLAYGROUND_IDLE ?= 60
 playground: install
 	@echo "The Playground: http://127.0.0.1:8866/ (Ctrl+C stops it)"
-	$(BIN)/voila notebooks/playground.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --VoilaExecutor.timeout=30
+	$(BIN)/voila notebooks/playground.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866 --VoilaExecutor.timeout=30 \
+		--MappingKernelManager.cull_idle_timeout=$(PLAYGROUND_IDLE) --MappingKernelManager.cull_interval=10
 
 ## Benchmarks (print ratios; not tests).
 bench: install

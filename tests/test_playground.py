@@ -252,7 +252,7 @@ def test_the_learning_rate_steps_through_round_values():
 def test_every_slider_has_the_same_width():
     widths = {control.layout.width for control in Playground().controls.values()
               if "Slider" in type(control).__name__}
-    assert widths == {"290px"}
+    assert widths == {"275px"}
 
 
 def test_layer_widths_and_features_controls():

@@ -264,7 +264,8 @@ function render({ model, el }) {
       context.fillText(logScale ? v.toExponential(0) : +v.toPrecision(3) + "", left - 4, Y(v) + 3);
     }
     context.textAlign = "center";
-    for (const t of [0, 0.25, 0.5, 0.75, 1]) context.fillText(String(Math.round(t * xMax)), X(t * xMax), CHART_H - 7);
+    // xMax is 1, 2 or 5 times a power of ten (at least 10): fifths of it are whole epochs
+    for (const t of [0, 0.2, 0.4, 0.6, 0.8, 1]) context.fillText(String(Math.round(t * xMax)), X(t * xMax), CHART_H - 7);
     context.save();
     context.translate(10, (top + bottom) / 2);
     context.rotate(-Math.PI / 2);

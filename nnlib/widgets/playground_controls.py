@@ -32,8 +32,8 @@ from nnlib.widgets.playground_settings import (
 
 __all__ = ["CONTROL_WIDTH", "LayerWidths", "FeatureChoice", "make_controls", "number_label"]
 
-CONTROL_WIDTH = "290px"
-_DESCRIPTION_WIDTH = "100px"  # the same for every control, so the sliders line up
+CONTROL_WIDTH = "275px"
+_DESCRIPTION_WIDTH = "95px"  # the same for every control, so the sliders line up
 
 
 def number_label(value: float) -> str:
@@ -161,8 +161,8 @@ def make_controls(s: dict[str, Any]) -> dict[str, widgets.DOMWidget]:
         "lr": _choice_slider("learning rate", LEARNING_RATES, s["lr"]),
         "batch_size": _choice_slider("batch size", BATCH_SIZES, s["batch_size"]),
         "optimizer": _uniform(dropdown("optimizer", OPTIMIZERS, s["optimizer"])),
-        "beta1": _uniform(float_slider("β1 (momentum)", s["beta1"], 0.0, 0.999, 0.001)),
-        "beta2": _uniform(float_slider("β2 (RMS)", s["beta2"], 0.9, 0.9999, 0.0001)),
+        "beta1": _uniform(float_slider("β1", s["beta1"], 0.0, 0.999, 0.001)),
+        "beta2": _uniform(float_slider("β2", s["beta2"], 0.9, 0.9999, 0.0001)),
         "reg": _uniform(dropdown("penalty", PENALTIES, s["reg"])),
         "lam": _choice_slider("λ", PENALTY_STRENGTHS, s["lam"]),
         "speed": _choice_slider("epochs/frame", SPEEDS, s["speed"]),

@@ -33,7 +33,9 @@ Train a small network of your own nnlib on a 2-D problem and watch it learn, as 
   loss per epoch; the previous run stays as a dashed grey ghost, and a dotted line marks each
   change of a training setting.
 - Changing the data or the network starts a new run; changing the learning rate, batch
-  size, optimizer or penalty takes effect from the next epoch.
+  size, optimizer or penalty takes effect from the next epoch. β1 is momentum's and Adam's,
+  β2 RMSprop's and Adam's: each is greyed out when the optimizer has none.
+- In JupyterLab, hide the file browser (Ctrl+B) to see the whole Playground on a laptop.
 - **choose a lesson** loads a setup that teaches one thing (over-fitting and its cures,
   vanishing gradients, batch norm, Adam against SGD) and says what to watch for.
 - The **code** under the chart trains the same network on the same data with nnlib, changes

@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +68,17 @@ class Server:
             self.children |= {p.pid for p in psutil.Process(self.process.pid).children(True)}
         except psutil.NoSuchProcess:
             pass
+
+    def kernels(self) -> list[psutil.Process]:
+        """The server's running kernels (ipykernel processes among its descendants)."""
+        found = []
+        for process in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if "ipykernel_launcher" in " ".join(process.cmdline()):
+                    found.append(process)
+            except psutil.NoSuchProcess:
+                pass
+        return found
 
     def stop(self) -> None:
         self.remember_children()
@@ -115,15 +127,18 @@ def _start(command: list[str], cwd: Path, env: dict[str, str], port: int, workdi
 
 
 def start_voila(notebook: Path, workdir: Path, cell_timeout: int = 30,
-                ready_timeout: float = 60) -> Server:
-    """Serve ``notebook`` with Voilà on 127.0.0.1 and a free port; wait until it listens."""
+                ready_timeout: float = 60, extra_args: Sequence[str] = ()) -> Server:
+    """Serve ``notebook`` with Voilà on 127.0.0.1 and a free port; wait until it listens.
+
+    extra_args: more of Voilà's command-line options (e.g. kernel culling).
+    """
     port = free_port()
     env = {**os.environ, **_private_dirs(workdir),
            # nnlib from this checkout, even if it is not installed in the environment
            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     command = [str(VOILA), str(notebook), "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=True",
-               f"--VoilaExecutor.timeout={cell_timeout}"]
+               f"--VoilaExecutor.timeout={cell_timeout}", *extra_args]
     return _start(command, notebook.parent, env, port, workdir, "favicon.ico", ready_timeout)
 
 
