@@ -2,8 +2,9 @@
 
 ``Board`` is an anywidget (its JavaScript, ``playground_board.js``, ships inside nnlib, so
 nothing is fetched at run time). The kernel sends numbers, the page draws them on canvases:
-a frame is a few kilobytes instead of a PNG per frame, so training can be watched frame by
-frame. What it is sent (``show`` and ``show_curves`` encode it):
+a frame is raw bytes (about 50 KB for the default network, see bench/playground_frames.py),
+with no figure for the kernel to draw and compress, so training can be watched frame by
+frame. What it is sent (``start`` and ``show`` encode it):
 
 - ``network``: the neurons' labels, column by column (input features, hidden layers, the
   output), whether the problem is a regression, and the extent of the input plane;
