@@ -30,6 +30,7 @@ input features (``playground_problems``), the run (``playground_run``), the code
 from __future__ import annotations
 
 import asyncio
+import html
 import time
 from typing import Any
 
@@ -89,7 +90,8 @@ class Playground(Controlled, widgets.HBox):
 
         self.epoch_label = tag(widgets.Label("epoch 0", layout={"margin": "0 10px 0 0"}), "epoch")
         self.loss_label = tag(widgets.HTML(""), "loss")
-        self.notice = tag(widgets.HTML("; ".join(f"link: {text}" for text in ignored)), "notice")
+        self.notice = tag(widgets.HTML(html.escape("; ".join(f"link: {text}" for text in ignored),
+                                                   quote=False)), "notice")
         self.preset = tag(dropdown("preset", [("choose a lesson…", "")] + [
             (name, name) for name in PRESETS]), "preset")
         self.preset.layout.width = CONTROL_WIDTH
@@ -269,7 +271,7 @@ class Playground(Controlled, widgets.HBox):
         self.playing = False
         self._show_play_state()
         text = f"error: {type(error).__name__}: {error}"
-        self.loss_label.value = text
+        self.loss_label.value = html.escape(text, quote=False)  # HTML: a long message wraps
         self.board.message = text
 
     def _apply(self, changed: set[str]) -> None:
