@@ -17,10 +17,11 @@ import statistics
 import time
 
 from nnlib.widgets.playground import Playground
+from nnlib.widgets.playground_settings import epochs_per_frame
 
 TARGET_FPS = 10.0
 SETUPS = {
-    "default (2-8-8-2, 1 epoch/frame)": {},
+    "default (2-8-8-2, 1 epoch/frame)": {"speed": 1},
     "default at 10 epochs/frame": {"speed": 10},
     "6 layers of 8, 7 features, 400 points": {"hidden": (8,) * 6, "features": (
         "x1", "x2", "x1^2", "x2^2", "x1x2", "sin_x1", "sin_x2")},
@@ -31,7 +32,7 @@ def _frame_seconds(pg: Playground, frames: int) -> list[float]:
     times = []
     for _ in range(frames):
         start = time.perf_counter()
-        pg.step(pg.values["speed"])
+        pg.step(epochs_per_frame(pg.values["speed"], pg.epoch))
         times.append(time.perf_counter() - start)
     return times
 

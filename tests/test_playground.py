@@ -16,7 +16,7 @@ import pytest
 from nnlib.layers import Dense
 from nnlib.widgets.playground import DEFAULTS, PRESETS, Playground
 from nnlib.widgets.playground_board import ALIVE_SECONDS, CURVE_POINTS, curve_bytes
-from nnlib.widgets.playground_settings import LEARNING_RATES
+from nnlib.widgets.playground_settings import LEARNING_RATES, epochs_per_frame
 
 
 def _params(pg: Playground) -> dict[str, np.ndarray]:
@@ -497,3 +497,14 @@ def test_play_waits_for_the_page_to_draw_and_stops_when_the_page_is_gone():
     assert not pg.playing
     assert pg.stop_reason == "paused: the page stopped answering"
     assert pg.board.fps == 20.0
+
+
+def test_the_default_speed_is_slow_at_the_start_and_faster_later():
+    assert Playground().values["speed"] == "auto"
+    per_frame = [epochs_per_frame("auto", epoch) for epoch in (0, 99, 100, 199, 200, 499, 500, 9000)]
+    assert per_frame == [1, 1, 2, 2, 5, 5, 10, 10]
+    assert epochs_per_frame(20, 0) == 20
+    assert Playground(query="speed=10").values["speed"] == 10
+    assert Playground(speed=10).board.query == "speed=10"
+    assert Playground(query="speed=auto").values["speed"] == "auto"
+    assert Playground(query="lr=1e-05").values["lr"] == 0.00001

@@ -19,7 +19,7 @@ input features (``playground_problems``), the run (``playground_run``), the code
 - a change of the data or the network starts a new run (the last one stays on the loss chart
   as a ghost); a change of a training setting applies from the next epoch, is marked on the
   loss chart, and is written into the code at that epoch, so the code stays exact;
-- "play" trains ``speed`` epochs per frame in the background (an asyncio task on the kernel's
+- "play" trains ``speed`` epochs per frame ("auto": 1 at the start, more later) in the background (an asyncio task on the kernel's
   event loop) until paused, until the run diverges (said in the status line), or until the
   page has been closed (the page says it is alive every second);
 - for scripts and tests: ``set(...)``, ``step(n)``, ``reset()``, ``play()``, ``pause()`` do
@@ -50,6 +50,7 @@ from nnlib.widgets.playground_settings import (
     SETUP_KEYS,
     VIEW_KEYS,
     check_settings,
+    epochs_per_frame,
     from_query,
     to_query,
 )
@@ -221,7 +222,7 @@ class Playground(Controlled, widgets.HBox):
                 if self.board.behind:  # let the page draw what it has first
                     await asyncio.sleep(0.005)
                     continue
-                for _ in range(self.values["speed"]):
+                for _ in range(epochs_per_frame(self.values["speed"], self.epoch)):
                     if not self._train_one_epoch():
                         self.playing = False
                         break

@@ -35,6 +35,7 @@ __all__ = [
     "MAX_LAYERS",
     "MAX_WIDTH",
     "check_settings",
+    "epochs_per_frame",
     "to_query",
     "from_query",
 ]
@@ -49,7 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "lr": 0.03, "batch_size": 16, "optimizer": "Adam", "beta1": 0.9, "beta2": 0.999,
     "reg": "none", "lam": 0.01,
     # the view
-    "speed": 1, "show_test": False, "discretize": False, "log_loss": False,
+    "speed": "auto", "show_test": False, "discretize": False, "log_loss": False,
 }
 SETUP_KEYS = ("dataset", "noise", "train_ratio", "points", "seed", "features", "hidden",
               "activation", "batchnorm", "dropout")
@@ -63,7 +64,11 @@ PENALTIES = ("none", "L1", "L2")
 LEARNING_RATES = (0.00001, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 PENALTY_STRENGTHS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
-SPEEDS = (1, 2, 5, 10, 20, 50)  # epochs trained per frame while playing
+# Epochs trained per frame while playing; "auto" is slow at the start, where the network
+# changes most, and faster later (see epochs_per_frame).
+SPEEDS = ("auto", 1, 2, 5, 10, 20, 50)
+# "auto": (from this epoch on, this many epochs per frame)
+_AUTO_SPEED = ((0, 1), (100, 2), (200, 5), (500, 10))
 MAX_LAYERS = 6
 MAX_WIDTH = 8
 
@@ -120,6 +125,15 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _check_one(key, settings.get(key, DEFAULTS[key])) for key in DEFAULTS}
 
 
+def epochs_per_frame(speed: int | str, epoch: int) -> int:
+    """How many epochs a frame trains at ``speed`` (one of SPEEDS) when the run is at
+    ``epoch``: the speed itself, or for "auto" 1 until epoch 100, 2 until 200, 5 until 500,
+    then 10."""
+    if speed != "auto":
+        return int(speed)
+    return [epochs for start, epochs in _AUTO_SPEED if epoch >= start][-1]
+
+
 def _text(value: Any) -> str:
     """A setting's value as written in a URL: tuples comma-separated, booleans as 1/0."""
     if isinstance(value, tuple):
@@ -140,10 +154,23 @@ def _parse(key: str, text: str) -> Any:
         if text.lower() not in ("1", "0", "true", "false", "on", "off"):
             raise ValueError(f"{key} must be 1 or 0, got {text!r}")
         return text.lower() in ("1", "true", "on")
+    if key in _CHOICES:  # the choice written so, or equal as a number ("1e-05" is 0.00001)
+        for choice in _CHOICES[key]:
+            if text == _text(choice) or (not isinstance(choice, str) and _number(text) == choice):
+                return choice
+        return text  # not a choice: _check_one says which are
     if isinstance(default, (int, float)):
         number = float(text)
         return int(number) if isinstance(default, int) and number == int(number) else number
     return text
+
+
+def _number(text: str) -> float | None:
+    """``text`` as a number, or None if it is not one."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
 
 
 def to_query(settings: Mapping[str, Any]) -> str:

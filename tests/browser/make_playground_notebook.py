@@ -22,9 +22,9 @@ GUIDE = """\
 Train a small network of your own nnlib on a 2-D problem and watch it learn, as in the
 [Neural Network Playground](https://playground.tensorflow.org).
 
-- **play** trains until you press **pause**, one epoch per frame at first (*epochs/frame*
-  under **View** speeds it up); **step** trains one epoch; **reset** starts again from the
-  same seeded start.
+- **play** trains until you press **pause**: one epoch per frame for the first 100 epochs,
+  then faster (*epochs/frame* under **View** sets the speed); **step** trains one epoch;
+  **reset** starts again from the same seeded start.
 - The **network** shows every neuron's output over the input plane, and every weight as a
   line: thick for a large weight, red for positive, blue for negative. Hover over a neuron to
   see its output large on the right; click it to keep it there.

@@ -110,7 +110,8 @@ def test_the_playground_fits_a_laptop_screen_and_trains_frame_by_frame(
     page.screenshot(path=tmp_path / "layout_1280x720.png")
     loss_before = page.locator(".nn-loss").inner_text()
 
-    # Play at the default speed, one epoch per frame: the page measures its frame rate.
+    # Play at the default speed ("auto": one epoch per frame up to epoch 100): the page
+    # measures its frame rate.
     page.locator(".nn-play").click()
     expect(page.locator(".nn-play")).to_contain_text("pause", timeout=ACTION_TIMEOUT)
     page.wait_for_timeout(4000)
@@ -133,8 +134,8 @@ def test_the_playground_fits_a_laptop_screen_and_trains_frame_by_frame(
     assert page.evaluate("() => document.querySelector('.nn-losschart').toDataURL().length") > 5000
     page.screenshot(path=tmp_path / "after_play.png")
     assert page.errors == []
-    print(f"\nrendered in {rendered:.1f} s; frame rate measured in the page at 1 epoch per "
-          f"frame: {fps} (epoch {epoch_while_playing} after 4 s); screenshots in {tmp_path}")
+    print(f"\nrendered in {rendered:.1f} s; frame rate measured in the page at the default "
+          f"speed: {fps} (epoch {epoch_while_playing} after 4 s); screenshots in {tmp_path}")
     if os.environ.get("UPDATE_ASSETS") == "1" or not README_SCREENSHOT.exists():
         page.screenshot(path=README_SCREENSHOT)
 
@@ -147,7 +148,7 @@ def test_the_speed_control_trains_that_many_epochs_per_frame(playground_server, 
     handle = page.locator(".nn-speed .noUi-handle")
     expect(handle).to_be_visible(timeout=ACTION_TIMEOUT)
     handle.focus()
-    for _ in range(3):  # 1 -> 2 -> 5 -> 10 epochs per frame
+    for _ in range(4):  # auto -> 1 -> 2 -> 5 -> 10 epochs per frame
         page.keyboard.press("ArrowRight")
     expect(page.locator(".nn-speed .widget-readout")).to_have_text("10", timeout=ACTION_TIMEOUT)
     page.wait_for_function("() => location.search.includes('speed=10')", timeout=ACTION_TIMEOUT)
