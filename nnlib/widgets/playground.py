@@ -167,7 +167,8 @@ class Playground(Controlled, widgets.HBox):
         self.pause()
         self.set(**{**DEFAULTS, **view, **preset.settings})
         self._restart()  # a preset chosen twice starts again
-        self.lesson.value = f"<small>{preset.lesson}</small>"
+        self.lesson.value = (f'<div style="line-height: 1.35; font-size: 12px">'
+                             f'{preset.lesson}</div>')
         self._choosing_preset = True
         self.preset.value = name
         self._choosing_preset = False

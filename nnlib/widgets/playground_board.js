@@ -92,6 +92,7 @@ function render({ model, el }) {
 
   const small = element("canvas");  // one neuron's grid at its own resolution
   let neurons = [];      // [{canvas, layer, index, offset}]
+  let inputLabels = [];  // the names under the input neurons
   let lines = [];        // svg lines, one per weight, in the order of the weights
   let selected = null;   // the neuron shown large: {layer, index} or null (the output)
   let pinned = null;     // the neuron a click keeps shown
@@ -103,7 +104,9 @@ function render({ model, el }) {
     const net = model.get("network");
     svg.replaceChildren();
     for (const n of neurons) n.canvas.remove();
+    for (const label of inputLabels) label.remove();
     neurons = [];
+    inputLabels = [];
     lines = [];
     if (!net.labels) return;
     const widths = net.labels.map((column) => column.length);
@@ -145,8 +148,11 @@ function render({ model, el }) {
         dirty.add("frame");
         schedule();
       });
-      if (c === 0) element("div", "nn-input-label", netBox, label).style.cssText =
-        `left:${x - thumb / 2 - 4}px;top:${y + thumb / 2}px;width:${thumb + 8}px`;
+      if (c === 0) {
+        const name = element("div", "nn-input-label", netBox, label);
+        name.style.cssText = `left:${x - thumb / 2 - 4}px;top:${y + thumb / 2}px;width:${thumb + 8}px`;
+        inputLabels.push(name);
+      }
       neurons.push(neuron);
     }));
     selected = pinned = null;
