@@ -18,12 +18,13 @@ from nnlib.widgets.playground_run import (
     describe_change,
     layer_calls,
     optimizer_change,
-    test_share,
+    split_test_size,
 )
+from nnlib.widgets.playground_settings import DEFAULTS
 
 __all__ = ["reproduce_code"]
 
-_DEFAULT_FEATURES = ("x1", "x2")
+_DEFAULT_FEATURES = DEFAULTS["features"]  # the points themselves: no input_features() call
 
 
 def _imports(run: Run, calls: list[Call], penalties: set[str]) -> list[str]:
@@ -107,7 +108,7 @@ def reproduce_code(run: Run, live: Live) -> str:
         f"X, y = {maker}({setup['dataset']!r}, n={setup['points']}, noise={setup['noise']!r}, "
         "rng=rng)",
         f"X_train, X_test, y_train, y_test = train_test_split(X, y, test_size="
-        f"{test_share(setup)!r}, rng=rng)",
+        f"{split_test_size(setup)!r}, rng=rng)",
     ]
     if setup["features"] != _DEFAULT_FEATURES:
         lines += [

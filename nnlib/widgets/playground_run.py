@@ -40,7 +40,7 @@ __all__ = [
     "Live",
     "Segment",
     "Run",
-    "test_share",
+    "split_test_size",
     "layer_calls",
     "optimizer_call",
     "live_settings",
@@ -119,7 +119,7 @@ class Segment:
     live: Live
 
 
-def test_share(setup: Mapping[str, Any]) -> float:
+def split_test_size(setup: Mapping[str, Any]) -> float:
     """The test share, rounded so the code shows 0.3 and not 0.30000000000000004."""
     return round(1.0 - setup["train_ratio"], 6)
 
@@ -210,7 +210,7 @@ class Run:
         self.rng = np.random.default_rng(setup["seed"])
         X, y = make_data(setup["dataset"], setup["points"], setup["noise"], self.rng)
         self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(
-            X, y, test_size=test_share(setup), rng=self.rng)
+            X, y, test_size=split_test_size(setup), rng=self.rng)
         self.F_train = input_features(self.X_train, setup["features"])
         self.F_test = input_features(self.X_test, setup["features"])
         self.blocks = [[call.build(self.rng) for call in block] for block in layer_calls(setup)]
