@@ -40,7 +40,8 @@ Train a small network of your own nnlib on a 2-D problem and watch it learn, as 
   vanishing gradients, batch norm, Adam against SGD) and says what to watch for.
 - The **code** under the chart trains the same network on the same data with nnlib, changes
   made during the run included: **copy** it into a notebook and you get the same numbers.
-  **copy link** copies the page's address, which holds your settings."""
+  **copy link** copies the page's address, which holds your settings (in JupyterLab,
+  **copy settings** copies them as text for `Playground(query="...")`)."""
 
 
 def build() -> nbformat.NotebookNode:
