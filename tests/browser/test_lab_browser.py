@@ -72,7 +72,7 @@ def test_a_solved_chapters_explorer_is_live_in_the_students_jupyterlab(lab, page
     page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
     page.locator(".lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
     status = page.locator(".nn-activation-explorer .nn-status, .nn-explorer .nn-status").first
-    status.wait_for(timeout=180_000)
+    status.wait_for(timeout=300_000)
     status.scroll_into_view_if_needed()
     page.wait_for_function("el => el.textContent.includes('activation=ReLU')", arg=status.element_handle(),
                            timeout=60_000)
