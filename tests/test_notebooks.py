@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 import nbharness as h
+from autograder.assignment import visible_tests
 from autograder.course import CHAPTERS, EXERCISES, chapter_index, source_notebook
 
 pytestmark = pytest.mark.notebook
@@ -154,11 +155,18 @@ def kernels():
 
 
 @pytest.mark.parametrize(("chapter", "exercise", "mistake"), MUTATION_CASES)
-def test_mutation_fails_only_its_own_test(chapter, exercise, mistake, kernels):
+def test_mutation_fails_its_visible_tests_and_no_other_test(chapter, exercise, mistake, kernels):
+    """The mistake fails the *visible* part of its own test cell (what the student sees before
+    submitting: that cell runs here with its hidden tests removed), and no other test cell
+    (those run whole, hidden tests included)."""
     wrong = h.load_mutations(chapter)[exercise][mistake]
-    executed = kernels(chapter).run(h.inject(h.graded_only(h.load(chapter)), exercise, wrong))
+    nb = h.inject(h.graded_only(h.load(chapter)), exercise, wrong)
+    own = next(c for c in nb.cells if h.is_test(c) and h.grade_id(c) == f"test_{exercise}")
+    own.source = visible_tests(own.source)
+    executed = kernels(chapter).run(nb)
     results = h.test_results(executed)
-    assert not results[f"test_{exercise}"].passed, f"the mistake {mistake!r} in {exercise} is not caught"
+    assert not results[f"test_{exercise}"].passed, \
+        f"the mistake {mistake!r} in {exercise} passes the visible tests: only the hidden tests catch it"
     collateral = {g: r.message for g, r in results.items() if g != f"test_{exercise}" and not r.passed}
     assert not collateral, f"a mistake in {exercise} also fails other test cells: {collateral}"
 
