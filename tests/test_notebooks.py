@@ -108,6 +108,36 @@ def test_notebook_follows_the_course_conventions(chapter):
     assert _prose_words(nb) >= 1500, f"only {_prose_words(nb)} words of prose"
 
 
+PASS_MESSAGE = "{exercise}: all tests in this cell passed"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_every_test_cell_ends_with_the_same_pass_message(chapter):
+    """One pass line, the same in every chapter, as the last line of each test cell (after
+    its hidden tests, so at grading time it means every test of the cell passed)."""
+    wrong = {}
+    for exercise in EXERCISES[chapter]:
+        cell = next(c for c in h.load(chapter).cells if h.is_test(c) and h.grade_id(c) == f"test_{exercise}")
+        last = cell.source.rstrip().splitlines()[-1]
+        expected = f'print("{PASS_MESSAGE.format(exercise=exercise)}")'
+        if last != expected:
+            wrong[exercise] = last
+    assert not wrong, f"test cells whose last line is not the pass message: {wrong}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_every_assert_in_a_test_cell_says_what_went_wrong(chapter):
+    """No bare AssertionError: every ``assert`` of a test cell, visible or hidden, has a message."""
+    bare = []
+    for cell in h.load(chapter).cells:
+        if not h.is_test(cell):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Assert) and node.msg is None:
+                bare.append(f"{h.grade_id(cell)} line {node.lineno}: {ast.unparse(node.test)[:80]}")
+    assert not bare, f"{len(bare)} assert statements without a message:\n" + "\n".join(bare)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
 def test_solved_notebook_runs_and_passes_every_test(chapter):
     executed = h.execute(h.load(chapter), chapter, timeout=120)
