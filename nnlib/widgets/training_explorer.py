@@ -145,7 +145,7 @@ class TrainingExplorer(Explorer):
         self.losses: np.ndarray | None = None
         self.accuracy: float | None = None
         controls = {
-            "lr": log_slider("learning rate", lr, *LR_RANGE),
+            "lr": log_slider("learning rate η", lr, *LR_RANGE),
             "epochs": int_slider("epochs", epochs, 10, max_epochs, step=10),
             "units": dropdown("hidden units", [(str(u), u) for u in HIDDEN_UNITS], units),
             "data": dropdown("data set", list(DATASETS), dataset),
