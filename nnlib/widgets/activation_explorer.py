@@ -3,8 +3,8 @@
 A batch of standard-normal inputs goes through ``depth`` square dense layers (no bias), each
 followed by the chosen activation; the weights come from the chosen initialiser. Then a
 random gradient goes back through the same layers, as backprop (chapter 2) would send it.
-The figure shows one histogram per layer of the values the units took, and the status line
-gives the spread of the first and last layers, forward and backward, with a one-line
+The figure shows one histogram per layer of the values the units took, and its title the
+spread of the first and last layers, forward and backward; the status line gives a one-line
 diagnosis (symmetry, vanishing or exploding signal, saturated units, vanishing or exploding
 gradient, slow drift, or healthy). A forward signal can look fine while the gradient
 vanishes (sigmoid with Xavier weights): that is why both are checked.
@@ -177,8 +177,8 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
     if per_layer > high:
         return f"the signal explodes (std × {per_layer:.2g} per layer)"
     if slope is not None and np.mean(np.abs(slope) < 0.05) > 0.6:
-        return (f"{np.mean(np.abs(slope) < 0.05):.0%} of the last layer's units are saturated or "
-                "switched off (slope below 0.05): almost no gradient passes through them")
+        return (f"{np.mean(np.abs(slope) < 0.05):.0%} of the last layer's units are saturated or off: "
+                "little gradient gets through")
     steps = len(layers) - 1
     back = None
     if gradients is not None and len(gradients) > 1:
@@ -187,16 +187,15 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
             return "the gradient does not flow back: it is 0 or not finite"
         back = _per_layer(first_std, last_std, len(gradients) - 1)
         if back < 0.5:
-            return (f"the gradient vanishes going back (std × {back:.2g} per layer): "
-                    "the first layers will hardly learn")
+            return f"the gradient vanishes going back (× {back:.2g} per layer): the first layers will hardly learn"
         if back > 2:
-            return f"the gradient explodes going back (std × {back:.2g} per layer)"
+            return f"the gradient explodes going back (× {back:.2g} per layer)"
     for name, factor, direction in (("spread", per_layer, ""), ("gradient", back, " going back")):
         if steps and factor is not None and not 0.5 <= factor**steps <= 2:
             trend = "shrinks" if factor < 1 else "grows"
             return (f"the {name} {trend} slowly{direction} (std × {factor:.2g} per layer, "
                     f"× {factor**steps:.2g} over {steps} layers)")
-    return "healthy: the signal and its gradient keep about the same spread from layer to layer"
+    return "healthy: signal and gradient keep their spread from layer to layer"
 
 
 def _histograms(fig: Figure, layers: list[np.ndarray], bins: int = 40) -> None:
@@ -285,8 +284,9 @@ class ActivationExplorer(Explorer):
         slope = _slope(activation, signal.pre_activations[-1])
         _histograms(fig, layers)
         fig.suptitle(f"{values['activation']} activations, {values['init']} weights: "
-                     f"{self.n_samples} inputs through {depth} layers of {self.width} units")
-        return (f"std of the input, layer 1, layer {depth}: {signal.inputs.std():.3g}, {layers[0].std():.3g}, "
-                f"{layers[-1].std():.3g}; of the gradient at layer {depth}, layer 1: "
-                f"{gradients[-1].std():.3g}, {gradients[0].std():.3g}; "
-                f"{diagnose_spread(signal.inputs, layers, slope, gradients)}")
+                     f"{self.n_samples} inputs through {depth} layers of {self.width} units\n"
+                     f"std of the signal: input {signal.inputs.std():.3g}, layer 1 {layers[0].std():.3g}, "
+                     f"layer {depth} {layers[-1].std():.3g};  of the gradient going back: "
+                     f"layer {depth} {gradients[-1].std():.3g}, layer 1 {gradients[0].std():.3g}")
+        # The status line holds the diagnosis alone, short enough to be read whole.
+        return diagnose_spread(signal.inputs, layers, slope, gradients)
