@@ -7,10 +7,12 @@ over several seeds, and the text states the count.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from fixtures.notebook_cells import markdown, run_cells
+from fixtures.notebook_cells import assert_text_says, run_cells
 
 CHAPTER = "01_feedforward"
 XOR_CELL, XOR_TEXT = "4c87006d", "ebc43c09"
@@ -21,11 +23,7 @@ HOUSES_CELL, HOUSES_TEXT = "9abd13af", "881abddd"
 DIGITS_CELL, DIGITS_TEXT = "1b972da4", "d88cffc9"
 EXPLORER_CELL = "4ca72f4e"
 SEEDS = range(5)
-
-
-def says(cell_id: str, sentence: str) -> None:
-    """The claim checked by the test is still written in the cell ``cell_id``."""
-    assert sentence in markdown(CHAPTER, cell_id), f"the text no longer says {sentence!r}"
+says = partial(assert_text_says, CHAPTER)  # says(cell_id, sentence): the claim is still in the text
 
 
 def test_the_hand_made_xor_network_gets_nine_points_in_ten_and_misses_only_near_an_axis():
@@ -180,4 +178,5 @@ def test_shrinking_the_output_weights_brings_the_loss_down_to_log_ten():
         logits, _ = ns["dense_forward"](ns["relu"](z1), factor * ns["W2_digits"], ns["b2_digits"])
         losses.append(ns["softmax_cross_entropy"](logits, ns["yd_test"]))
     assert np.all(np.diff(losses) < 0) and losses[-1] == pytest.approx(np.log(10), abs=0.01)
-    assert ns["n_parameters"] == 2410 and "$64 \\cdot 32 + 32 + 32 \\cdot 10 + 10 = 2410$" in markdown(CHAPTER, "47357747")
+    says("47357747", "$64 \\cdot 32 + 32 + 32 \\cdot 10 + 10 = 2410$")
+    assert ns["n_parameters"] == 2410

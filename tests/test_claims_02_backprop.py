@@ -7,10 +7,12 @@ over several seeds, and the text states the count.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from fixtures.notebook_cells import markdown, run_cells
+from fixtures.notebook_cells import assert_text_says, run_cells
 
 CHAPTER = "02_backprop"
 NEURON_CELL, NEURON_TEXT = "764a516d", "18ee02d5"
@@ -22,11 +24,7 @@ DEPTH_CELL, DEPTH_TEXT = "f1b6e87b", "4296668c"
 TRAIN_CELL, MOONS_CELL, MOONS_TEXT = "ebbc2dc7", "57714978", "63058b24"
 EXPLORER_CELL = "86f20c7b"
 SEEDS = range(5)
-
-
-def says(cell_id: str, sentence: str) -> None:
-    """The claim checked by the test is still written in the cell ``cell_id``."""
-    assert sentence in markdown(CHAPTER, cell_id), f"the text no longer says {sentence!r}"
+says = partial(assert_text_says, CHAPTER)  # says(cell_id, sentence): the claim is still in the text
 
 
 def test_the_neurons_weight_gradient_is_negative_so_descent_increases_w():

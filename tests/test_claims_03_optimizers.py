@@ -7,10 +7,12 @@ over several seeds, and the text states the count.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
-from fixtures.notebook_cells import markdown, run_cells
+from fixtures.notebook_cells import assert_text_says, run_cells
 
 CHAPTER = "03_optimizers"
 NOISE_CELL, NOISE_INTRO, NOISE_TEXT = "a70643a0", "f74b0024", "f46a85d6"
@@ -24,11 +26,7 @@ DIGITS_CELL, DIGITS_TEXT = "8fc59430", "2e0de8da"
 DECAY_CELL, DECAY_TEXT = "56966394", "d3c4dd48"
 EXPLORER_CELL, EXPLORER_TEXT = "adec972a", "760ebe49"
 SIX_SEEDS = range(6)  # the run shown (seed 0) and five others
-
-
-def says(cell_id: str, sentence: str) -> None:
-    """The claim checked by the test is still written in the cell ``cell_id``."""
-    assert sentence in markdown(CHAPTER, cell_id), f"the text no longer says {sentence!r}"
+says = partial(assert_text_says, CHAPTER)  # says(cell_id, sentence): the claim is still in the text
 
 
 def test_the_mini_batch_gradient_error_falls_like_one_over_root_b():
