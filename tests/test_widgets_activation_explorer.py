@@ -188,3 +188,14 @@ def test_invalid_arguments_are_rejected():
         small_explorer(depth=11)
     with pytest.raises(ValueError, match="at least one"):
         ActivationExplorer({}, INITIALIZERS)
+
+
+def test_every_diagnosis_is_short_enough_to_be_read_whole_in_the_status_line():
+    """The status line is one line: in a JupyterLab pane of about 700 px it shows about 105
+    characters, of which the settings take about 40."""
+    explorer = ActivationExplorer(width=30, n_samples=60)
+    for activation in explorer.activations:
+        for init in explorer.initializers:
+            for depth in (1, 10):
+                explorer.set(activation=activation, init=init, depth=depth)
+                assert len(explorer.result) <= 60, explorer.result

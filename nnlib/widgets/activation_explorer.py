@@ -160,7 +160,7 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
     if not np.all(np.isfinite(last)):
         return "overflow: the last layer holds inf or nan"
     if last.ndim == 2 and last.shape[1] > 1 and np.all(np.ptp(last, axis=1) == 0):
-        return "every unit of a layer computes the same value: the symmetry problem"
+        return "all units of a layer are identical: the symmetry problem"
     last_std = float(last.std())
     if last_std < 1e-6:
         return "the signal has vanished"
@@ -177,8 +177,7 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
     if per_layer > high:
         return f"the signal explodes (std × {per_layer:.2g} per layer)"
     if slope is not None and np.mean(np.abs(slope) < 0.05) > 0.6:
-        return (f"{np.mean(np.abs(slope) < 0.05):.0%} of the last layer's units are saturated or off: "
-                "little gradient gets through")
+        return f"{np.mean(np.abs(slope) < 0.05):.0%} of the units are saturated or off (slope near 0)"
     steps = len(layers) - 1
     back = None
     if gradients is not None and len(gradients) > 1:
@@ -187,15 +186,14 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
             return "the gradient does not flow back: it is 0 or not finite"
         back = _per_layer(first_std, last_std, len(gradients) - 1)
         if back < 0.5:
-            return f"the gradient vanishes going back (× {back:.2g} per layer): the first layers will hardly learn"
+            return f"the gradient vanishes going back (× {back:.2g} per layer)"
         if back > 2:
             return f"the gradient explodes going back (× {back:.2g} per layer)"
     for name, factor, direction in (("spread", per_layer, ""), ("gradient", back, " going back")):
         if steps and factor is not None and not 0.5 <= factor**steps <= 2:
             trend = "shrinks" if factor < 1 else "grows"
-            return (f"the {name} {trend} slowly{direction} (std × {factor:.2g} per layer, "
-                    f"× {factor**steps:.2g} over {steps} layers)")
-    return "healthy: signal and gradient keep their spread from layer to layer"
+            return f"the {name} {trend} slowly{direction} (× {factor:.2g} per layer, × {factor**steps:.2g} in all)"
+    return "healthy: the spread holds, forward and backward"
 
 
 def _histograms(fig: Figure, layers: list[np.ndarray], bins: int = 40) -> None:
