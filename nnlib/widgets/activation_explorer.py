@@ -192,7 +192,7 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
     for name, factor, direction in (("spread", per_layer, ""), ("gradient", back, " going back")):
         if steps and factor is not None and not 0.5 <= factor**steps <= 2:
             trend = "shrinks" if factor < 1 else "grows"
-            return f"the {name} {trend} slowly{direction} (× {factor:.2g} per layer, × {factor**steps:.2g} in all)"
+            return f"the {name} {trend}{direction} (× {factor:.2g} per layer, × {factor**steps:.2g} in all)"
     return "healthy: the spread holds, forward and backward"
 
 
