@@ -13,23 +13,33 @@ from functools import cached_property
 
 from autograder.cells import cell_source, grade_id, is_graded, is_solution, is_test, points
 
-__all__ = ["Assignment", "HIDDEN_BEGIN", "HIDDEN_END", "hidden_test_lines"]
+__all__ = ["Assignment", "HIDDEN_BEGIN", "HIDDEN_END", "hidden_test_lines", "visible_tests"]
 
 HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
 HIDDEN_END = "END HIDDEN TESTS"
 
 
-def hidden_test_lines(source: str) -> list[str]:
-    """The lines between ``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` of a cell (markers included)."""
-    lines, inside = [], False
+def _split_hidden(source: str) -> tuple[list[str], list[str]]:
+    """(lines outside, lines inside) the ``BEGIN HIDDEN TESTS``/``END HIDDEN TESTS`` regions
+    of a cell's source; the marker lines count as inside."""
+    visible, hidden, inside = [], [], False
     for line in source.splitlines():
         if HIDDEN_BEGIN in line:
             inside = True
-        if inside:
-            lines.append(line)
+        (hidden if inside else visible).append(line)
         if HIDDEN_END in line:
             inside = False
-    return lines
+    return visible, hidden
+
+
+def hidden_test_lines(source: str) -> list[str]:
+    """The lines between ``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` of a cell (markers included)."""
+    return _split_hidden(source)[1]
+
+
+def visible_tests(source: str) -> str:
+    """A test cell's source as the student release shows it: the hidden regions removed."""
+    return "\n".join(_split_hidden(source)[0])
 
 
 @dataclass(frozen=True)

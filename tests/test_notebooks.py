@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 import nbharness as h
+from autograder.assignment import visible_tests
 from autograder.course import CHAPTERS, EXERCISES, chapter_index, source_notebook
 
 pytestmark = pytest.mark.notebook
@@ -107,6 +108,36 @@ def test_notebook_follows_the_course_conventions(chapter):
     assert _prose_words(nb) >= 1500, f"only {_prose_words(nb)} words of prose"
 
 
+PASS_MESSAGE = "{exercise}: all tests in this cell passed"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_every_test_cell_ends_with_the_same_pass_message(chapter):
+    """One pass line, the same in every chapter, as the last line of each test cell (after
+    its hidden tests, so at grading time it means every test of the cell passed)."""
+    wrong = {}
+    for exercise in EXERCISES[chapter]:
+        cell = next(c for c in h.load(chapter).cells if h.is_test(c) and h.grade_id(c) == f"test_{exercise}")
+        last = cell.source.rstrip().splitlines()[-1]
+        expected = f'print("{PASS_MESSAGE.format(exercise=exercise)}")'
+        if last != expected:
+            wrong[exercise] = last
+    assert not wrong, f"test cells whose last line is not the pass message: {wrong}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
+def test_every_assert_in_a_test_cell_says_what_went_wrong(chapter):
+    """No bare AssertionError: every ``assert`` of a test cell, visible or hidden, has a message."""
+    bare = []
+    for cell in h.load(chapter).cells:
+        if not h.is_test(cell):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Assert) and node.msg is None:
+                bare.append(f"{h.grade_id(cell)} line {node.lineno}: {ast.unparse(node.test)[:80]}")
+    assert not bare, f"{len(bare)} assert statements without a message:\n" + "\n".join(bare)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS_PRESENT)
 def test_solved_notebook_runs_and_passes_every_test(chapter):
     executed = h.execute(h.load(chapter), chapter, timeout=120)
@@ -154,11 +185,18 @@ def kernels():
 
 
 @pytest.mark.parametrize(("chapter", "exercise", "mistake"), MUTATION_CASES)
-def test_mutation_fails_only_its_own_test(chapter, exercise, mistake, kernels):
+def test_mutation_fails_its_visible_tests_and_no_other_test(chapter, exercise, mistake, kernels):
+    """The mistake fails the *visible* part of its own test cell (what the student sees before
+    submitting: that cell runs here with its hidden tests removed), and no other test cell
+    (those run whole, hidden tests included)."""
     wrong = h.load_mutations(chapter)[exercise][mistake]
-    executed = kernels(chapter).run(h.inject(h.graded_only(h.load(chapter)), exercise, wrong))
+    nb = h.inject(h.graded_only(h.load(chapter)), exercise, wrong)
+    own = next(c for c in nb.cells if h.is_test(c) and h.grade_id(c) == f"test_{exercise}")
+    own.source = visible_tests(own.source)
+    executed = kernels(chapter).run(nb)
     results = h.test_results(executed)
-    assert not results[f"test_{exercise}"].passed, f"the mistake {mistake!r} in {exercise} is not caught"
+    assert not results[f"test_{exercise}"].passed, \
+        f"the mistake {mistake!r} in {exercise} passes the visible tests: only the hidden tests catch it"
     collateral = {g: r.message for g, r in results.items() if g != f"test_{exercise}" and not r.passed}
     assert not collateral, f"a mistake in {exercise} also fails other test cells: {collateral}"
 

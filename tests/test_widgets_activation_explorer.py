@@ -9,7 +9,7 @@ import pytest
 
 from nnlib.activations import relu, sigmoid, tanh
 from nnlib.initializers import he, small_random, xavier, zeros
-from nnlib.widgets.activation_explorer import ActivationExplorer, diagnose_spread, propagate
+from nnlib.widgets.activation_explorer import ActivationExplorer, backpropagate, diagnose_spread, propagate
 
 ACTIVATIONS = {"tanh": tanh, "ReLU": relu}
 INITIALIZERS = {"zeros": zeros, "small": small_random, "Xavier": xavier, "He": he}
@@ -63,7 +63,16 @@ def test_small_weights_make_the_signal_vanish_and_he_keeps_relu_healthy():
     explorer = small_explorer(width=100, n_samples=200)
     assert "vanish" in explorer.set(activation="tanh", init="small", depth=6)
     assert "healthy" in explorer.set(activation="ReLU", init="He", depth=10)
-    assert "shrinks" in explorer.set(activation="ReLU", init="Xavier", depth=10)
+    assert "spread shrinks" in explorer.set(activation="ReLU", init="Xavier", depth=10)
+    assert "spread shrinks" in explorer.set(activation="tanh", init="Xavier", depth=10)
+
+
+def test_sigmoid_with_xavier_weights_is_diagnosed_by_its_vanishing_gradient():
+    """Its forward signal keeps its spread; only the gradient going back shows the problem."""
+    explorer = small_explorer(activations={"sigmoid": sigmoid}, init="Xavier", width=100, n_samples=200)
+    status = explorer.set(depth=10)
+    assert "the gradient vanishes going back" in status and "healthy" not in status
+    assert "healthy" in explorer.set(depth=1)  # one layer: nothing to compare the gradient with
 
 
 def test_the_functions_passed_in_are_the_ones_used():
@@ -136,10 +145,26 @@ def test_same_seed_gives_the_same_figure():
 
 def test_propagate_returns_one_array_per_layer():
     rng = np.random.default_rng(0)
-    inputs, layers, z_last = propagate(sigmoid, xavier, 4, 8, 30, rng)
-    assert inputs.shape == (30, 8) and z_last.shape == (30, 8)
-    assert len(layers) == 4 and all(a.shape == (30, 8) for a in layers)
-    np.testing.assert_allclose(layers[-1], sigmoid(z_last))
+    signal = propagate(sigmoid, xavier, 4, 8, 30, rng)
+    assert signal.inputs.shape == (30, 8)
+    for kind in (signal.activations, signal.pre_activations, signal.weights):
+        assert len(kind) == 4
+    assert all(a.shape == (30, 8) for a in signal.activations + signal.pre_activations)
+    assert all(W.shape == (8, 8) for W in signal.weights)
+    np.testing.assert_allclose(signal.pre_activations[0], signal.inputs @ signal.weights[0])
+    np.testing.assert_allclose(signal.pre_activations[2], signal.activations[1] @ signal.weights[2])
+    np.testing.assert_allclose(signal.activations[-1], sigmoid(signal.pre_activations[-1]))
+
+
+def test_backpropagate_matches_the_chain_rule_written_out():
+    """Two layers a1 = f(x W1), a2 = f(a1 W2), loss sum(g * a2): dz2 = g f'(z2), dz1 = (dz2 W2^T) f'(z1)."""
+    signal = propagate(tanh, xavier, 2, 5, 7, np.random.default_rng(3))
+    dz1, dz2 = backpropagate(tanh, signal, np.random.default_rng(4))
+    g = np.random.default_rng(4).standard_normal((7, 5))
+    z1, z2 = signal.pre_activations
+    slope = lambda z: 1 - np.tanh(z) ** 2
+    np.testing.assert_allclose(dz2, g * slope(z2), rtol=1e-5)
+    np.testing.assert_allclose(dz1, (dz2 @ signal.weights[1].T) * slope(z1), rtol=1e-5)
 
 
 def test_diagnosis_of_exploding_and_overflowing_signals():
@@ -148,8 +173,29 @@ def test_diagnosis_of_exploding_and_overflowing_signals():
     assert "overflow" in diagnose_spread(x, [x, np.full((4, 3), np.inf)])
 
 
+def test_diagnosis_of_gradients():
+    x = np.ones((4, 3)) + np.arange(3)
+    steady = [x, x, x]
+    assert "gradient vanishes" in diagnose_spread(x, steady, gradients=[x / 100, x / 10, x])
+    assert "gradient explodes" in diagnose_spread(x, steady, gradients=[100 * x, 10 * x, x])
+    assert "gradient shrinks going back" in diagnose_spread(x, steady, gradients=[0.4 * x, 0.7 * x, x])
+    assert "does not flow back" in diagnose_spread(x, steady, gradients=[x, x, 0 * x])
+    assert "healthy" in diagnose_spread(x, steady, gradients=[0.9 * x, x, x])
+
+
 def test_invalid_arguments_are_rejected():
     with pytest.raises(ValueError, match="depth"):
         small_explorer(depth=11)
     with pytest.raises(ValueError, match="at least one"):
         ActivationExplorer({}, INITIALIZERS)
+
+
+def test_every_diagnosis_is_short_enough_to_be_read_whole_in_the_status_line():
+    """The status line is one line: in a JupyterLab pane of about 700 px it shows about 105
+    characters, of which the settings usually take about 40."""
+    explorer = ActivationExplorer(width=30, n_samples=60)
+    for activation in explorer.activations:
+        for init in explorer.initializers:
+            for depth in (1, 10):
+                explorer.set(activation=activation, init=init, depth=depth)
+                assert len(explorer.result) <= 66, explorer.result

@@ -23,8 +23,9 @@ class _SpyTrainer:
     def __init__(self) -> None:
         self.calls: list[dict] = []
 
-    def __call__(self, X, y, lr, epochs, rng):
-        self.calls.append({"X": X, "y": y, "lr": lr, "epochs": epochs, "first_draw": rng.random()})
+    def __call__(self, X, y, lr, epochs, rng, n_hidden):
+        self.calls.append({"X": X, "y": y, "lr": lr, "epochs": epochs, "n_hidden": n_hidden,
+                           "first_draw": rng.random()})
         losses = list(np.exp(-lr * np.arange(epochs)))
         return losses, lambda points: 1 / (1 + np.exp(-points[:, 0]))
 
@@ -34,7 +35,7 @@ def test_draws_once_when_created_with_settings_and_result_in_the_status():
     explorer = TrainingExplorer(spy, lr=0.1, epochs=50)
     assert explorer.renders == 1 and len(spy.calls) == 1
     assert explorer.error is None
-    assert explorer.status.value.startswith("lr=0.1, epochs=50, data=moons — final loss ")
+    assert explorer.status.value.startswith("lr=0.1, epochs=50, units=16, data=moons — final loss ")
     assert "training accuracy" in explorer.status.value
     assert support.png_in(explorer.out) == explorer.png
     assert explorer.png.startswith(support.PNG_SIGNATURE)
@@ -50,7 +51,9 @@ def test_sliders_pass_their_values_to_the_training_function_and_redraw():
     assert support.png_in(explorer.out) != before
     explorer.controls["epochs"].value = 200
     assert spy.calls[-1]["epochs"] == 200 and explorer.losses.shape == (200,)
-    assert explorer.renders == 3
+    explorer.controls["units"].value = 64
+    assert spy.calls[-1]["n_hidden"] == 64 and "units=64" in explorer.status.value
+    assert explorer.renders == 4
 
 
 def test_training_sliders_wait_for_release_and_lr_is_on_a_log_scale():
@@ -86,6 +89,19 @@ def test_reference_training_learns_the_moons():
     assert f"training accuracy {100 * explorer.accuracy:.1f}%" in explorer.status.value
 
 
+def test_more_hidden_units_let_the_reference_network_learn_the_spirals():
+    explorer = TrainingExplorer(lr=1.0, epochs=300, dataset="spirals")
+    few = explorer.accuracy
+    explorer.set(units=128)
+    assert explorer.error is None and explorer.accuracy > few + 0.1
+
+
+def test_the_boundary_has_a_colour_bar_saying_which_class_is_red():
+    explorer = TrainingExplorer(_SpyTrainer())
+    labels = [ax.get_ylabel() for ax in explorer.figure.axes]
+    assert len(explorer.figure.axes) == 3 and "P(class 1)" in labels
+
+
 def test_reference_train_follows_the_training_function_contract():
     X, y = make_dataset("xor", 100, 0.1, rng=np.random.default_rng(0))
     losses, predict = reference_train(X, y, 0.5, 40, np.random.default_rng(1))
@@ -98,7 +114,7 @@ def test_reference_train_follows_the_training_function_contract():
 
 
 def test_a_diverging_run_is_reported_not_raised():
-    def exploding(X, y, lr, epochs, rng):
+    def exploding(X, y, lr, epochs, rng, n_hidden):
         with np.errstate(over="ignore"):
             losses = np.exp(np.linspace(0, 800, epochs))  # reaches inf
         return losses, lambda points: np.full(len(points), np.nan)
@@ -111,14 +127,14 @@ def test_a_diverging_run_is_reported_not_raised():
 
 
 def test_errors_and_warnings_of_the_training_function_are_shown_not_raised():
-    def not_written(X, y, lr, epochs, rng):
+    def not_written(X, y, lr, epochs, rng, n_hidden):
         raise NotImplementedError("relu_backward (chapter 02_backprop) is not written yet")
 
     explorer = TrainingExplorer(not_written)
     assert isinstance(explorer.error, NotImplementedError)
     assert "error: NotImplementedError: relu_backward" in explorer.status.value
 
-    def noisy(X, y, lr, epochs, rng):
+    def noisy(X, y, lr, epochs, rng, n_hidden):
         np.log(np.zeros(1))  # a RuntimeWarning (divide by zero), as a buggy loss would emit
         return [0.7, 0.6], lambda points: np.full(len(points), 0.5)
 
@@ -128,7 +144,7 @@ def test_errors_and_warnings_of_the_training_function_are_shown_not_raised():
 
 
 def test_a_predict_of_the_wrong_shape_is_explained():
-    def bad_predict(X, y, lr, epochs, rng):
+    def bad_predict(X, y, lr, epochs, rng, n_hidden):
         return [0.5] * epochs, lambda points: np.zeros((len(points), 2, 2))
 
     explorer = TrainingExplorer(bad_predict)
@@ -142,3 +158,5 @@ def test_bad_arguments_are_refused_with_a_message():
         TrainingExplorer(_SpyTrainer(), dataset="swiss roll")
     with pytest.raises(ValueError, match="epochs must lie in"):
         TrainingExplorer(_SpyTrainer(), epochs=1000)
+    with pytest.raises(ValueError, match="units must be one of"):
+        TrainingExplorer(_SpyTrainer(), units=10)

@@ -1,10 +1,13 @@
 """Activation/initialisation explorer (chapter 1): what a signal looks like, layer after layer.
 
 A batch of standard-normal inputs goes through ``depth`` square dense layers (no bias), each
-followed by the chosen activation; the weights come from the chosen initialiser. The figure
-shows one histogram per layer of the values the units took, and the status line gives the
-spread of the first and last layers with a one-line diagnosis (symmetry, vanishing,
-exploding, saturated, or healthy).
+followed by the chosen activation; the weights come from the chosen initialiser. Then a
+random gradient goes back through the same layers, as backprop (chapter 2) would send it.
+The figure shows one histogram per layer of the values the units took, and its title the
+spread of the first and last layers, forward and backward; the status line gives a one-line
+diagnosis (symmetry, vanishing or exploding signal, saturated units, vanishing or exploding
+gradient, slow drift, or healthy). A forward signal can look fine while the gradient
+vanishes (sigmoid with Xavier weights): that is why both are checked.
 
 The functions are arguments, so a notebook can pass the student's own::
 
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,7 +37,8 @@ from matplotlib.figure import Figure
 
 from nnlib.widgets.explorer import Explorer, dropdown, int_slider, require
 
-__all__ = ["ActivationExplorer", "default_activations", "default_initializers", "propagate", "diagnose_spread"]
+__all__ = ["ActivationExplorer", "Signal", "default_activations", "default_initializers", "propagate",
+           "backpropagate", "diagnose_spread"]
 
 Activation = Callable[[np.ndarray], np.ndarray]
 Initializer = Callable[..., np.ndarray]
@@ -62,21 +67,33 @@ def default_initializers() -> dict[str, Initializer]:
             "Xavier": xavier, "He": he}
 
 
+@dataclass(frozen=True)
+class Signal:
+    """One forward pass through the explorer's stack of layers.
+
+    inputs: (n_samples, width) the batch fed to layer 1; activations, pre_activations,
+    weights: one entry per layer, layer 1 first: a and z (n_samples, width) and W
+    (width, width), with z = a_previous @ W and a = activation(z).
+    """
+
+    inputs: np.ndarray
+    activations: list[np.ndarray]
+    pre_activations: list[np.ndarray]
+    weights: list[np.ndarray]
+
+
 def propagate(activation: Activation, initializer: Initializer, depth: int, width: int,
-              n_samples: int, rng: np.random.Generator
-              ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+              n_samples: int, rng: np.random.Generator) -> Signal:
     """Send a standard-normal batch through ``depth`` layers ``a = activation(a @ W)``.
 
     W: (width, width) from ``initializer(width, width, rng)``; no bias (it starts at 0).
-    Returns (inputs, activations, z_last): the input batch (n_samples, width), the list of
-    ``depth`` arrays (n_samples, width), one per layer, and the last layer's
-    pre-activation z (n_samples, width).
+    Returns the Signal: the input batch (n_samples, width) and, per layer, its activations,
+    pre-activations (n_samples, width) and weights (width, width).
     Raises ValueError when a function returns something of the wrong shape.
     """
     inputs = rng.standard_normal((n_samples, width))
     a = inputs
-    layers = []
-    z = a
+    activations, pre_activations, weights = [], [], []
     for layer in range(1, depth + 1):
         W = np.asarray(initializer(width, width, rng))
         if W.shape != (width, width):
@@ -87,26 +104,63 @@ def propagate(activation: Activation, initializer: Initializer, depth: int, widt
         if a.shape != z.shape:
             raise ValueError(f"the activation returned shape {a.shape} for an input of shape {z.shape} "
                              f"in layer {layer}; it must work elementwise")
-        layers.append(a)
-    return inputs, layers, z
+        activations.append(a)
+        pre_activations.append(z)
+        weights.append(W)
+    return Signal(inputs, activations, pre_activations, weights)
 
 
-def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndarray | None = None) -> str:
+def _slope(activation: Activation, z: np.ndarray, h: float = 1e-3) -> np.ndarray:
+    """The activation's slope at z (any shape), by central differences with step h.
+
+    Chapter 1 has no backward functions yet; at a kink (ReLU's 0) this gives the mean of the
+    two one-sided slopes.
+    """
+    return (np.asarray(activation(z + h)) - np.asarray(activation(z - h))) / (2 * h)
+
+
+def backpropagate(activation: Activation, signal: Signal, rng: np.random.Generator) -> list[np.ndarray]:
+    """The gradient of a random loss with respect to each layer's pre-activation z, by backprop.
+
+    The loss is L = sum(g * a_last) with g standard normal, so dL/da of the last layer is g
+    (n_samples, width). Going back through layer l: dz_l = da_l * slope(z_l), then
+    da_(l-1) = dz_l @ W_l.T, with the slope estimated by ``_slope``.
+    Returns dz of every layer, layer 1 first, each (n_samples, width).
+    """
+    da = rng.standard_normal(signal.activations[-1].shape)
+    gradients = []
+    for z, W in zip(reversed(signal.pre_activations), reversed(signal.weights)):
+        dz = da * _slope(activation, z)
+        gradients.append(dz)
+        da = dz @ W.T
+    return gradients[::-1]
+
+
+def _per_layer(first: float, last: float, steps: int) -> float:
+    """The factor per layer that turns ``first`` into ``last`` in ``steps`` layers."""
+    return (last / first) ** (1 / max(steps, 1))
+
+
+def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndarray | None = None,
+                    gradients: list[np.ndarray] | None = None) -> str:
     """One-line diagnosis of how the spread (std) of the signal evolves through the layers.
 
     inputs: (n_samples, width) the batch fed to layer 1; layers: activations of each layer,
     (n_samples, width) each; slope: optional local slope of the activation at the last
-    layer's pre-activations, same shape as layers[-1]. Checked in this order: overflow,
-    identical units (symmetry), vanishing or exploding (std per layer below x0.5 or above
-    x2 from layer 1 on; a single layer: below x0.15 or above x4 of the input's), saturation
-    (slope < 0.05 for over 60% of the units), slow drift (std per layer outside x0.85..x1.18),
-    healthy.
+    layer's pre-activations, same shape as layers[-1]; gradients: optional dL/dz of each
+    layer, layer 1 first, as ``backpropagate`` returns them. Checked in this order: overflow,
+    identical units (symmetry), vanishing or exploding signal (std per layer below x0.5 or
+    above x2 from layer 1 on; a single layer: below x0.15 or above x4 of the input's),
+    saturation (slope < 0.05 for over 60% of the units), vanishing or exploding gradient
+    (with two layers or more: its std per layer, going back, below x0.5 or above x2), slow
+    drift of the signal, then of the gradient (from the first layer to the last, a change
+    outside x0.5..x2), healthy.
     """
     last = layers[-1]
     if not np.all(np.isfinite(last)):
         return "overflow: the last layer holds inf or nan"
     if last.ndim == 2 and last.shape[1] > 1 and np.all(np.ptp(last, axis=1) == 0):
-        return "every unit of a layer computes the same value: the symmetry problem"
+        return "all units of a layer are identical: the symmetry problem"
     last_std = float(last.std())
     if last_std < 1e-6:
         return "the signal has vanished"
@@ -117,19 +171,29 @@ def diagnose_spread(inputs: np.ndarray, layers: list[np.ndarray], slope: np.ndar
         first, low, high = layers[0], 0.5, 2.0
     else:
         first, low, high = inputs, 0.15, 4.0
-    ratio = last_std / float(first.std())
-    per_layer = ratio ** (1 / max(len(layers) - 1, 1))
+    per_layer = _per_layer(float(first.std()), last_std, len(layers) - 1)
     if per_layer < low:
         return f"the signal vanishes (std × {per_layer:.2g} per layer)"
     if per_layer > high:
         return f"the signal explodes (std × {per_layer:.2g} per layer)"
     if slope is not None and np.mean(np.abs(slope) < 0.05) > 0.6:
-        return "most units are saturated or switched off (slope near 0): gradients will hardly flow"
-    if len(layers) > 1 and per_layer < 0.85:
-        return f"the spread shrinks slowly (std × {per_layer:.2g} per layer)"
-    if len(layers) > 1 and per_layer > 1.18:
-        return f"the spread grows slowly (std × {per_layer:.2g} per layer)"
-    return "healthy: the spread stays about the same from layer to layer"
+        return f"{np.mean(np.abs(slope) < 0.05):.0%} of the units are saturated or off (slope near 0)"
+    steps = len(layers) - 1
+    back = None
+    if gradients is not None and len(gradients) > 1:
+        first_std, last_std = float(gradients[-1].std()), float(gradients[0].std())
+        if not (np.isfinite(first_std) and np.isfinite(last_std)) or first_std == 0:
+            return "the gradient does not flow back: it is 0 or not finite"
+        back = _per_layer(first_std, last_std, len(gradients) - 1)
+        if back < 0.5:
+            return f"the gradient vanishes going back (× {back:.2g} per layer)"
+        if back > 2:
+            return f"the gradient explodes going back (× {back:.2g} per layer)"
+    for name, factor, direction in (("spread", per_layer, ""), ("gradient", back, " going back")):
+        if steps and factor is not None and not 0.5 <= factor**steps <= 2:
+            trend = "shrinks" if factor < 1 else "grows"
+            return f"the {name} {trend}{direction} (× {factor:.2g} per layer, × {factor**steps:.2g} in all)"
+    return "healthy: the spread holds, forward and backward"
 
 
 def _histograms(fig: Figure, layers: list[np.ndarray], bins: int = 40) -> None:
@@ -212,11 +276,15 @@ class ActivationExplorer(Explorer):
         initializer = self._chosen("initializer", self.initializers, values["init"])
         depth = values["depth"]
         rng = np.random.default_rng(self.seed)
-        inputs, layers, z_last = propagate(activation, initializer, depth, self.width, self.n_samples, rng)
-        h = 1e-3
-        slope = (np.asarray(activation(z_last + h)) - np.asarray(activation(z_last - h))) / (2 * h)
+        signal = propagate(activation, initializer, depth, self.width, self.n_samples, rng)
+        layers = signal.activations
+        gradients = backpropagate(activation, signal, rng)
+        slope = _slope(activation, signal.pre_activations[-1])
         _histograms(fig, layers)
         fig.suptitle(f"{values['activation']} activations, {values['init']} weights: "
-                     f"{self.n_samples} inputs through {depth} layers of {self.width} units")
-        return (f"std of the input, layer 1, layer {depth}: {inputs.std():.3g}, {layers[0].std():.3g}, "
-                f"{layers[-1].std():.3g}; {diagnose_spread(inputs, layers, slope)}")
+                     f"{self.n_samples} inputs through {depth} layers of {self.width} units\n"
+                     f"std of the signal: input {signal.inputs.std():.3g}, layer 1 {layers[0].std():.3g}, "
+                     f"layer {depth} {layers[-1].std():.3g};  of the gradient going back: "
+                     f"layer {depth} {gradients[-1].std():.3g}, layer 1 {gradients[0].std():.3g}")
+        # The status line holds the diagnosis alone, short enough to be read whole.
+        return diagnose_spread(signal.inputs, layers, slope, gradients)

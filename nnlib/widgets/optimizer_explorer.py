@@ -224,7 +224,7 @@ class OptimizerExplorer(Explorer):
         options = [(f"{b} (full batch)" if b == m else str(b), b) for b in sizes]
         controls = {
             "optimizer": dropdown("optimizer", list(OPTIMIZERS), optimizer),
-            "lr": log_slider("learning rate", lr, *LR_RANGE),
+            "lr": log_slider("learning rate η", lr, *LR_RANGE),
             "beta1": float_slider("β1 (momentum, Adam)", beta1, 0.0, 0.99, 0.01),
             "beta2": float_slider("β2 (RMSprop, Adam)", beta2, 0.5, 0.999, 0.001),
             "batch_size": dropdown("batch size", options, batch_size),

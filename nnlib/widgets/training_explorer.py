@@ -1,9 +1,10 @@
 """Training explorer (chapter 2): batch gradient descent on a toy set, with your own backprop.
 
-Pick a learning rate (log scale), a number of epochs and a toy data set; the explorer trains a
-small network from scratch on 200 points and shows the training loss per epoch next to the
-decision boundary it ended with. The status line gives the final loss and the training
-accuracy, or says that training diverged.
+Pick a learning rate (log scale), a number of epochs, a number of hidden units and a toy data
+set; the explorer trains a small network from scratch on 200 points and shows the training
+loss per epoch next to the decision boundary it ended with (a heat map of P(class 1), with a
+colour bar). The status line gives the final loss and the training accuracy, or says that
+training diverged.
 
 The training function is an argument, so a notebook passes the one it built from the
 student's own backward functions::
@@ -12,12 +13,13 @@ student's own backward functions::
 
     TrainingExplorer(train_two_layer)     # last line of a cell: shows it
 
-A training function has the signature ``train(X, y, lr, epochs, rng) -> (losses, predict)``:
+A training function has the signature ``train(X, y, lr, epochs, rng, n_hidden) -> (losses,
+predict)`` (the explorer passes n_hidden by keyword):
 
 - X: (m, 2) float64 points; y: (m,) int64 labels in {0, 1}; lr: the learning rate;
   epochs: the number of full-batch gradient steps; rng: the np.random.Generator to draw the
   initial weights from (the explorer passes a freshly seeded one, so a setting always gives
-  the same picture);
+  the same picture); n_hidden: the number of units of the hidden layer;
 - losses: the training loss of each epoch (a sequence of floats);
 - predict: a function of points (k, 2) returning P(class 1) of shape (k,) or (k, 1), or the
   class probabilities (k, n_classes).
@@ -47,13 +49,13 @@ from nnlib.widgets.explorer import (
     message_panel,
 )
 
-__all__ = ["TrainingExplorer", "TrainFunction", "reference_train", "LR_RANGE"]
+__all__ = ["TrainingExplorer", "TrainFunction", "reference_train", "LR_RANGE", "HIDDEN_UNITS"]
 
 Predict = Callable[[np.ndarray], np.ndarray]
-TrainFunction = Callable[[np.ndarray, np.ndarray, float, int, np.random.Generator],
-                         tuple[Sequence[float], Predict]]
+TrainFunction = Callable[..., tuple[Sequence[float], Predict]]
 
 LR_RANGE = (1e-3, 10.0)  # the learning-rate slider's ends
+HIDDEN_UNITS = (2, 4, 8, 16, 32, 64, 128)  # the choices of the units control
 _GRID = 80  # points per axis of the decision-boundary heat map (kept small: redraw < 1 s)
 
 
@@ -113,46 +115,50 @@ def _class_one_probability(predict: Predict, X: np.ndarray) -> np.ndarray:
 
 
 class TrainingExplorer(Explorer):
-    """Learning rate, epochs and data set -> training loss and decision boundary, redrawn live.
+    """Learning rate, epochs, hidden units and data set -> training loss and decision boundary.
 
-    train: ``train(X, y, lr, epochs, rng) -> (losses, predict)`` (see the module docstring),
-    or None for ``reference_train``;
-    lr, epochs, dataset: starting values of the controls; max_epochs: right end of the epochs
-    slider (keep it at a few hundred so that a redraw takes about a second);
-    n, noise: size and noise of the toy data set; seed: seeds both the data and the weights.
+    train: ``train(X, y, lr, epochs, rng, n_hidden) -> (losses, predict)`` (see the module
+    docstring), or None for ``reference_train``;
+    lr, epochs, units, dataset: starting values of the controls (units: one of HIDDEN_UNITS);
+    max_epochs: right end of the epochs slider (keep it at a few hundred so that a redraw
+    takes about a second); n, noise: size and noise of the toy data set; seed: seeds both the
+    data and the weights.
 
-    Controls (keys): ``lr`` (log slider), ``epochs``, ``data``. See
+    Controls (keys): ``lr`` (log slider), ``epochs``, ``units``, ``data``. See
     ``nnlib.widgets.explorer.Explorer`` for ``set``, ``status``, ``png``, ``result``, ``error``;
     after each draw, ``losses`` holds the losses of the last run and ``accuracy`` its
     training accuracy (None when it diverged or failed).
     """
 
     def __init__(self, train: TrainFunction | None = None, *, lr: float = 0.1, epochs: int = 100,
-                 dataset: str = "moons", max_epochs: int = 300, n: int = 200, noise: float = 0.2,
-                 seed: int = 0) -> None:
+                 units: int = 16, dataset: str = "moons", max_epochs: int = 300, n: int = 200,
+                 noise: float = 0.2, seed: int = 0) -> None:
         check_functions(train=train)
         if dataset not in DATASETS:
             raise ValueError(f"unknown data set {dataset!r}; choose one of {', '.join(DATASETS)}")
         if not 10 <= epochs <= max_epochs:
             raise ValueError(f"epochs must lie in [10, max_epochs={max_epochs}], got {epochs}")
+        if units not in HIDDEN_UNITS:
+            raise ValueError(f"units must be one of {HIDDEN_UNITS}, got {units}")
         self.train = reference_train if train is None else train
         self.n, self.noise, self.seed = n, noise, seed
         self.losses: np.ndarray | None = None
         self.accuracy: float | None = None
         controls = {
-            "lr": log_slider("learning rate", lr, *LR_RANGE),
+            "lr": log_slider("learning rate η", lr, *LR_RANGE),
             "epochs": int_slider("epochs", epochs, 10, max_epochs, step=10),
+            "units": dropdown("hidden units", [(str(u), u) for u in HIDDEN_UNITS], units),
             "data": dropdown("data set", list(DATASETS), dataset),
         }
-        super().__init__(controls, self._draw, figsize=(9, 3.6), name="training-explorer")
+        super().__init__(controls, self._draw, figsize=(9.6, 3.6), name="training-explorer")
 
     def _draw(self, values: dict[str, Any], fig: Figure) -> str:
         """Train once, draw the loss curve and the boundary; return the status text."""
         self.losses, self.accuracy = None, None
         data = values["data"]
         X, y = make_dataset(data, self.n, self.noise, rng=np.random.default_rng(self.seed))
-        lr, epochs = float(values["lr"]), int(values["epochs"])
-        losses, predict = self.train(X, y, lr, epochs, np.random.default_rng(self.seed + 1))
+        lr, epochs, units = float(values["lr"]), int(values["epochs"]), int(values["units"])
+        losses, predict = self.train(X, y, lr, epochs, np.random.default_rng(self.seed + 1), n_hidden=units)
         losses = np.asarray(losses, dtype=np.float64).ravel()
         if losses.size == 0:
             raise ValueError("the training function returned no losses (one per epoch expected)")
@@ -161,11 +167,11 @@ class TrainingExplorer(Explorer):
 
         # A fixed layout rather than the constrained one: about twice as fast to draw.
         fig.set_layout_engine(None)
-        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.14, top=0.9, wspace=0.25)
-        ax_loss, ax_boundary = fig.subplots(1, 2, width_ratios=(1, 1.15))
+        fig.subplots_adjust(left=0.08, right=0.97, bottom=0.14, top=0.9, wspace=0.25)
+        ax_loss, ax_boundary = fig.subplots(1, 2, width_ratios=(1, 1.3))
         ax_loss.plot(np.arange(1, losses.size + 1), np.where(np.isfinite(losses), losses, np.nan))
         ax_loss.set(xlabel="epoch (one full-batch step)", ylabel="training loss",
-                    title=f"Training loss, learning rate {lr:.3g}")
+                    title=f"Training loss, learning rate η = {lr:.3g}")
         ax_loss.grid(True, alpha=0.3)
 
         if p1 is None or not np.all(np.isfinite(p1)):
@@ -175,8 +181,8 @@ class TrainingExplorer(Explorer):
             ax_boundary.set_title("Decision boundary")
             return f"diverged (not finite {where}): the learning rate is too large"
         self.accuracy = float(np.mean((p1 > 0.5) == (y == 1)))
-        plot_decision_boundary(predict, X, y, ax=ax_boundary, resolution=_GRID, colorbar=False,
-                               title=f"After {epochs} epochs on {data}")
+        plot_decision_boundary(predict, X, y, ax=ax_boundary, resolution=_GRID,
+                               title=f"After {epochs} epochs, {units} hidden units, {data}")
         text = f"final loss {losses[-1]:.4f}, training accuracy {100 * self.accuracy:.1f}%"
         if losses.size > 1 and losses[-1] > losses[0]:
             text += " (the loss went up: try a smaller learning rate)"

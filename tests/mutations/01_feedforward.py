@@ -25,6 +25,14 @@ def sigmoid(z):
     """Logistic sigmoid."""
     return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
 ''',
+        # Works, but float32 in gives float64 out (doubling the memory of a float32 network).
+        "casts_to_float64": '''
+def sigmoid(z):
+    """Logistic sigmoid."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+''',
         "wrong_sign": '''
 def sigmoid(z):
     """Logistic sigmoid."""
@@ -98,6 +106,13 @@ def leaky_relu(z, alpha=0.01):
     """Leaky ReLU."""
     return np.maximum(z, 0)
 ''',
+        # Scales the negative entries of the caller's array.
+        "modifies_its_input": '''
+def leaky_relu(z, alpha=0.01):
+    """Leaky ReLU."""
+    z[z < 0] *= alpha
+    return z
+''',
     },
     "softmax": {
         "no_max_shift": '''
@@ -124,6 +139,14 @@ def softmax(z):
     """Softmax over the last axis."""
     e = np.exp(z - np.max(z, axis=-1))
     return e / np.sum(e, axis=-1)
+''',
+        # Stable, but shifts the caller's logits in place.
+        "subtracts_the_maximum_in_place": '''
+def softmax(z):
+    """Softmax over the last axis."""
+    z -= np.max(z, axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / np.sum(e, axis=-1, keepdims=True)
 ''',
         # Correct for a batch (m, k) but fails for a single vector (k,).
         "axis_1_only_works_for_batches": '''
@@ -348,6 +371,13 @@ def xavier(fan_in, fan_out, rng=None):
     """Xavier normal initialisation."""
     return np.random.default_rng().normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 ''',
+        # Reproducible, but every call gives the same weights whatever generator is passed.
+        "seeds_its_own_generator": '''
+def xavier(fan_in, fan_out, rng=None):
+    """Xavier normal initialisation."""
+    rng = np.random.default_rng(0)
+    return rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
+''',
     },
     "he": {
         "fan_out_instead_of_fan_in": '''
@@ -378,6 +408,12 @@ def he(fan_in, fan_out, rng=None):
 def he(fan_in, fan_out, rng=None):
     """He normal initialisation."""
     return np.random.randn(fan_in, fan_out) * np.sqrt(2.0 / fan_in)
+''',
+        "seeds_its_own_generator": '''
+def he(fan_in, fan_out, rng=None):
+    """He normal initialisation."""
+    rng = np.random.default_rng(42)
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 ''',
     },
     "standardize": {

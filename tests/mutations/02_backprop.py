@@ -134,6 +134,12 @@ def sigmoid_backward(da, z):
     s = 1 / (1 + np.exp(-z))
     return da * s * (1 - s)
 ''',
+        "multiplies_da_in_place": '''
+def sigmoid_backward(da, z):
+    s = sigmoid(z)
+    da *= s * (1 - s)
+    return da
+''',
     },
     "tanh_backward": {
         "one_minus_z_squared": '''
@@ -147,6 +153,11 @@ def tanh_backward(da, z):
         "forgets_upstream_gradient": '''
 def tanh_backward(da, z):
     return 1 - np.tanh(z) ** 2
+''',
+        "multiplies_da_in_place": '''
+def tanh_backward(da, z):
+    da *= 1 - tanh(z) ** 2
+    return da
 ''',
     },
     "relu_backward": {

@@ -81,6 +81,16 @@ def minibatches(X, y, batch_size, rng=None, shuffle=True):
     m = X.shape[0]
     return [(X[i:i + batch_size], y[i:i + batch_size]) for i in range(0, m, batch_size)]
 ''',
+        # A generator: fine for one loop over it, but it has no len() and is used up after one pass.
+        "yields_the_batches": '''
+def minibatches(X, y, batch_size, rng=None, shuffle=True):
+    """A generator instead of a list."""
+    rng = np.random.default_rng() if rng is None else rng
+    m = X.shape[0]
+    order = rng.permutation(m) if shuffle else np.arange(m)
+    for i in range(0, m, batch_size):
+        yield X[order[i:i + batch_size]], y[order[i:i + batch_size]]
+''',
         "samples_with_replacement": '''
 def minibatches(X, y, batch_size, rng=None, shuffle=True):
     """Random indices with replacement: some examples twice, some never."""
