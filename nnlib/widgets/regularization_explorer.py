@@ -68,7 +68,8 @@ def train_regularized(
 
     X_train: (m, 2) training points, y_train: (m,) labels in {0, 1}; X_dev, y_dev: the dev set.
     penalty: "none", "L2" or "L1"; lam: its strength λ (the gradient ``grad(W, lam, m)`` of
-        the penalty is added to the gradient of every weight matrix W, m = len(X_train));
+        the penalty is added to the gradient of every weight matrix W, with m = len(X_train),
+        the training set's size, as in ``nnlib.regularization``);
     p: dropout rate (probability to drop a unit) after each hidden ReLU, 0 for no dropout;
     functions: "l2_grad", "l1_grad", "dropout_forward", "dropout_backward" -> the functions
         that do the regularization (chapter 4's signatures); only those the settings use are
