@@ -228,3 +228,27 @@ def test_6_the_spreads_without_batch_norm_grow_or_collapse_with_depth():
     assert np.argmax(high) == 1 and round(high[1], 1) == 2.5 and np.all(high[2:] < 1)
     for lr in (0.3, 1.0):
         assert np.all((spreads(True, lr) > 0.95) & (spreads(True, lr) < 1.25))
+
+
+def test_2_4_momentum_09_reaches_the_level_within_a_few_dozen_steps_and_keeps_jittering(nb):
+    means, _, _, _ = nb["traces"][0.9]
+    means = np.array(means)
+    close = np.abs(means - nb["true_mean"]) < 0.1 * nb["true_mean"]
+    first = int(np.argmax(close))
+    assert 12 <= first <= 48 and close[first:].mean() > 0.95
+    assert np.std(np.diff(means[100:])) > 0.01  # it keeps moving with each batch
+
+
+def test_3_3_the_gradient_check_passes_and_the_biases_before_batch_norm_get_zero(nb):
+    net, loss = nb["check_net"], nb["check_loss"]
+    logits = net.forward(nb["X_check"], training=True)
+    net.backward(nb["softmax_cross_entropy_backward"](logits, nb["y_check"]))
+    analytic = {key: grad.copy() for key, grad in net.gradients().items()}
+    for key, param in net.parameters().items():
+        numeric = nb["numerical_gradient"](loss, param)
+        if key in ("0.b", "3.b"):
+            assert np.abs(analytic[key]).max() < 1e-12 and np.abs(numeric).max() < 1e-8
+        else:
+            assert nb["relative_error"](analytic[key], numeric) < 1e-7
+    gammas = [layer.params["gamma"] for layer in net.layers if hasattr(layer, "running_mean")]
+    assert all(not np.allclose(gamma, 1.0) for gamma in gammas)  # checked away from gamma = 1
