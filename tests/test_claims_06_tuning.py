@@ -176,14 +176,11 @@ def test_5_the_coarse_round_maps_the_valley_and_the_fine_round_fills_it(nb):
 
 
 def test_5_with_five_other_pairs_of_seeds(nb):
-    search_box = nb["search_box"]
+    search_box, box_around = nb["search_box"], nb["box_around"]
     more_good, finer_best, fine_good, coarse_good = 0, 0, [], []
     for k in range(5):
         coarse = search_box((1e-4, 1.0), (8, 128), 8, seed=10 + 2 * k)
-        top3 = [params for params, _ in coarse[:3]]
-        fine_lr = (min(p["lr"] for p in top3) / 2, min(max(p["lr"] for p in top3) * 2, 1.0))
-        fine_hidden = (max(min(p["hidden"] for p in top3) - 16, 8), min(max(p["hidden"] for p in top3) + 16, 128))
-        fine = search_box(fine_lr, fine_hidden, 8, seed=11 + 2 * k)
+        fine = search_box(*box_around(coarse), 8, seed=11 + 2 * k)
         fine_good.append(sum(score < 0.5 for _, score in fine))
         coarse_good.append(sum(score < 0.5 for _, score in coarse))
         more_good += fine_good[-1] > coarse_good[-1]
