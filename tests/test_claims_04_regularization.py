@@ -88,6 +88,12 @@ def test_1_5_losses_fall_together_then_the_dev_loss_climbs_above_1_5(nb):
     assert error[int(np.argmin(dev))] == pytest.approx(0.22) and error[-1] == pytest.approx(0.23)
 
 
+def test_1_5_the_over_fitted_network_is_wrong_with_great_confidence(nb):
+    probabilities = nnlib.softmax(nb["baseline"].predict(nb["X_dev"]))
+    wrong = probabilities.argmax(axis=1) != nb["y_dev"]
+    assert np.median(probabilities.max(axis=1)[wrong]) > 0.95
+
+
 def test_1_questions_4000_points_fit_the_pattern_not_the_noise(nb):
     X, y = make_moons(4000, noise=0.4, rng=np.random.default_rng(3))
     train_accuracy, dev_accuracy, history = _explore(nb, X, y)
