@@ -6,7 +6,7 @@ on any single feature and over-fits less:
 - L2 ("weight decay"): ``lam / (2m) * Σ ‖W‖²``; its gradient ``lam / m * W`` shrinks every
   weight in proportion to its size.
 - L1: ``lam / m * Σ |W|``; its gradient ``lam / m * sign(W)`` pushes every weight towards zero
-  by the same amount, so many weights end exactly at zero (sparse weights).
+  by the same amount, so many weights end at zero, or within one step of it (sparse weights).
 
 ``m`` is the number of examples in the training set (the Deep Learning Specialization's
 convention), not the size of a mini-batch: the cost is ``J = mean data loss + penalty``, a
