@@ -6,9 +6,13 @@ on any single feature and over-fits less:
 - L2 ("weight decay"): ``lam / (2m) * Σ ‖W‖²``; its gradient ``lam / m * W`` shrinks every
   weight in proportion to its size.
 - L1: ``lam / m * Σ |W|``; its gradient ``lam / m * sign(W)`` pushes every weight towards zero
-  by the same amount, so many weights end exactly at zero (sparse weights).
+  by the same amount, so many weights end at zero, or within one step of it (sparse weights).
 
-``m`` is the number of training examples in the batch, as in the mean of the data loss.
+``m`` is the number of examples in the training set (the Deep Learning Specialization's
+convention), not the size of a mini-batch: the cost is ``J = mean data loss + penalty``, a
+mini-batch's mean loss estimates the same mean whatever its size, and the penalty's gradient
+``lam / m * W`` is then the same at every step for any batch size, so ``lam`` means the same
+thing with batches of 32 or the full set. (PyTorch's ``weight_decay`` is ``lam / m``.)
 Penalties apply to weight matrices only: biases are left out, they do not make the model
 more flexible the way large weights do. ``add_penalty_grad`` adds a penalty's gradient to
 the gradient of every weight matrix of a model (``model.weights()``), as a training step does.
@@ -36,7 +40,7 @@ def l2_penalty(weights: Iterable[np.ndarray], lam: float, m: int) -> float:
     """L2 penalty ``lam / (2m) * Σ ‖W‖²`` summed over a list of weight matrices.
 
     weights: list of weight arrays, e.g. ``[W1, W2]`` with W1: (n_in, n_hidden); no biases.
-    lam: penalty strength (>= 0); m: number of examples in the batch (>= 1).
+    lam: penalty strength (>= 0); m: number of examples in the training set (>= 1).
     Returns a python float (the sums are accumulated in float64).
     """
     ### BEGIN SOLUTION 04_regularization
@@ -63,7 +67,7 @@ def l1_penalty(weights: Iterable[np.ndarray], lam: float, m: int) -> float:
     """L1 penalty ``lam / m * Σ |W|`` summed over a list of weight matrices.
 
     weights: list of weight arrays (no biases); lam: penalty strength (>= 0);
-    m: number of examples in the batch (>= 1). Returns a python float.
+    m: number of examples in the training set (>= 1). Returns a python float.
     """
     ### BEGIN SOLUTION 04_regularization
     coefficient = _coefficient(lam, m)
@@ -99,7 +103,7 @@ def add_penalty_grad(
     weights: key -> weight matrix W, e.g. ``model.weights()`` (no biases);
     grads: key -> dL/dW of the same shape, with (at least) the keys of weights, e.g.
         ``model.gradients()`` after ``model.backward``;
-    lam: penalty strength; m: number of examples in the batch;
+    lam: penalty strength; m: number of examples in the training set;
     grad: the penalty's gradient, ``l2_grad`` (default) or ``l1_grad``, or your own.
     Call it between ``backward`` and the optimizer's ``step``.
     """

@@ -170,7 +170,9 @@ def fit(
     validation_data: optional (X_val, y_val), evaluated in inference mode after each epoch.
     l2: strength lam of an L2 penalty ``lam / (2 m) * Σ ‖W‖²`` on the model's weight
         matrices (``model.weights()``: the Dense layers' W, not biases, not batch norm), with
-        m the batch's size; 0 switches it off.
+        m the number of training examples (``len(X)``), so every step adds ``lam / m * W``
+        to the gradient whatever the batch size (see ``nnlib.regularization``); 0 switches
+        it off.
     schedule: optional function epoch -> learning rate (epochs count from 0), applied to
         ``optimizer.lr`` at the start of each epoch, e.g. ``lambda e: step_decay(0.1, e)``.
     rng: source of the shuffling (same seed, same batches; dropout uses its layers' own rng).
@@ -199,7 +201,7 @@ def fit(
             if schedule is not None:
                 optimizer.lr = schedule(epoch)
             batches = minibatches(X, y, batch_size, rng=rng, shuffle=shuffle)
-            record = _train_epoch(model, batches, loss_pair, optimizer, l2, classification)
+            record = _train_epoch(model, batches, loss_pair, optimizer, l2, X.shape[0], classification)
             record["lr"] = optimizer.lr
             if validation_data is not None:
                 record.update(_validate(model, X_val, y_val, loss_pair[0], classification))
@@ -245,10 +247,11 @@ def _latest_without_lr(history: History) -> dict[str, str]:
 
 
 def _train_epoch(model: Any, batches: Iterable[tuple[np.ndarray, np.ndarray]], loss_pair: LossPair,
-                 optimizer: Any, l2: float, classification: bool) -> dict[str, float]:
+                 optimizer: Any, l2: float, n_train: int, classification: bool) -> dict[str, float]:
     """One step per batch: forward, loss, backward, L2 gradient (when l2 > 0), optimizer step.
 
-    batches: (Xb (m, n_in), yb) pairs. Returns the epoch's means over its examples, as the
+    batches: (Xb (m, n_in), yb) pairs; n_train: the training set's size, the m of the L2
+    penalty ``l2 / (2 n_train) Σ ‖W‖²``. Returns the epoch's means over its examples, as the
     batches were seen in training mode: "loss", "accuracy" (classification) and
     "l2_penalty" (when l2 > 0).
     """
@@ -265,8 +268,8 @@ def _train_epoch(model: Any, batches: Iterable[tuple[np.ndarray, np.ndarray]], l
             correct += accuracy(outputs, yb) * m
         model.backward(loss_backward(outputs, yb), input_grad=False)
         if l2 > 0:
-            penalty_sum += l2_penalty(weights.values(), l2, m) * m
-            add_penalty_grad(weights, grads, l2, m)
+            penalty_sum += l2_penalty(weights.values(), l2, n_train) * m
+            add_penalty_grad(weights, grads, l2, n_train)
         optimizer.step(params, grads)
     record = {"loss": loss_sum / n}
     if classification:

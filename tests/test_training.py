@@ -93,6 +93,24 @@ def test_l2_gives_smaller_weights_than_no_l2():
     assert len(history["l2_penalty"]) == 40 and history["l2_penalty"][-1] > 0
 
 
+@pytest.mark.parametrize("batch_size", [200, 50, 8])
+def test_l2_decays_each_step_by_lam_over_the_training_set_size_whatever_the_batch(batch_size):
+    """With no data gradient, one SGD step multiplies every weight by 1 - lr * lam / m, m the
+    training set's size (not the batch's): an epoch of k batches gives (1 - lr * lam / m) ** k."""
+    X, y = _blobs(m=200)
+    model = _model()
+    start = {key: W.copy() for key, W in model.weights().items()}
+    no_data = (lambda outputs, y: 0.0, lambda outputs, y: np.zeros_like(outputs))
+    lr, lam = 0.5, 4.0
+    history = fit(model, X, y, loss=no_data, optimizer=SGD(lr), epochs=1, batch_size=batch_size,
+                  l2=lam, rng=np.random.default_rng(0))
+    steps = -(-200 // batch_size)
+    for key, W in model.weights().items():
+        np.testing.assert_allclose(W, start[key] * (1 - lr * lam / 200) ** steps, rtol=1e-12)
+    first_penalty = lam / (2 * 200) * sum(float(np.sum(W ** 2)) for W in start.values())
+    assert history["l2_penalty"][0] <= first_penalty  # the penalty of weights that only shrink
+
+
 def test_schedule_sets_the_learning_rate_of_each_epoch():
     X, y = _blobs(m=64)
     optimizer = Momentum(lr=1.0)

@@ -36,15 +36,15 @@ def test_draws_a_random_search_once_when_created():
     bowl = _Bowl()
     dashboard = TuningDashboard(bowl, **FUNCTIONS)
     assert dashboard.renders == 1 and dashboard.error is None
-    assert len(bowl.calls) == 12 and dashboard.evaluations == 12
+    assert len(bowl.calls) == 9 and dashboard.evaluations == 9
     assert dashboard.png.startswith(support.PNG_SIGNATURE) and support.png_in(dashboard.out) == dashboard.png
     status = dashboard.status.value
-    assert status.startswith("method=random, scale=log, n_trials=12, lr_low=0.0001, lr_high=1, hidden=(8, 128), seed=0")
-    assert "random: 12 trials, 12 distinct learning rates; best lr=" in status
+    assert status.startswith("method=random, scale=log, n_trials=9, lr_low=0.0001, lr_high=1, hidden=(8, 128), seed=0")
+    assert "random: 9 trials, 9 distinct learning rates; best η=" in status
     scores = [score for _, score in dashboard.results]
     assert scores == sorted(scores)
     best = dashboard.results[0][0]
-    assert f"best lr={best['lr']:.3g}, hidden={best['hidden']}: dev loss {scores[0]:.3f}" in status
+    assert f"best η={best['lr']:.3g}, hidden={best['hidden']}: dev loss {scores[0]:.3f}" in status
     for params in bowl.calls:
         assert 1e-4 <= params["lr"] <= 1.0 and 8 <= params["hidden"] <= 128
         assert type(params["hidden"]) is int
@@ -141,7 +141,7 @@ def test_diverged_trials_are_counted_and_left_out_of_the_plot():
     dashboard = TuningDashboard(sometimes_nan, **FUNCTIONS, method="grid", n_trials=16)
     assert dashboard.error is None
     # lr on the grid: 1e-4, 2.15e-3, 0.0464, 1; the four trials at lr = 1 return nan, and -log10(10 ** (-4 / 3)) = 4 / 3 is the best score
-    assert "grid: 16 trials, 4 distinct learning rates, 4 diverged; best lr=0.0464, hidden=" in dashboard.status.value
+    assert "grid: 16 trials, 4 distinct learning rates, 4 diverged; best η=0.0464, hidden=" in dashboard.status.value
     assert dashboard.status.value.endswith(f"dev loss {4 / 3:.3f}")
 
 
@@ -158,5 +158,5 @@ def test_without_an_objective_the_dashboard_searches_on_the_digits():
     dashboard = TuningDashboard(grid_search=grid_search, method="grid", n_trials=4,
                                 lr_range=(1e-3, 1e-1), hidden_range=(16, 32))
     assert dashboard.error is None and dashboard.evaluations == 4
-    assert "grid: 4 trials, 2 distinct learning rates; best lr=0.1, hidden=" in dashboard.status.value
+    assert "grid: 4 trials, 2 distinct learning rates; best η=0.1, hidden=" in dashboard.status.value
     assert all(math.isfinite(score) and score < math.log(10) for _, score in dashboard.results[:2])

@@ -106,7 +106,7 @@ def train_network(batchnorm_forward: ForwardFunction | None, batchnorm_backward:
     batchnorm_forward, batchnorm_backward: the functions the batch-norm layers call (used only
         when ``use_batchnorm``);
     use_batchnorm: put a batch-norm layer between every hidden Dense layer and its ReLU;
-    lr: learning rate of the update ``p -= lr * dp``; depth: number of hidden layers;
+    lr: learning rate η of the update ``p -= lr * dp``; depth: number of hidden layers;
     width: units per hidden layer; epochs: passes over the 600 training images;
     batch_size: images per step; seed: seeds the initial weights and the shuffling.
 
@@ -223,7 +223,7 @@ class BatchNormExplorer(Explorer):
         self._previous: tuple[str, list[float]] | None = None
         controls = {
             "batchnorm": toggle("batch norm", batchnorm),
-            "lr": log_slider("learning rate", lr, *LR_RANGE),
+            "lr": log_slider("learning rate η", lr, *LR_RANGE),
             "depth": int_slider("hidden layers", depth, *DEPTH_RANGE),
         }
         super().__init__(controls, self._draw, figsize=(10, 4), name="batchnorm-explorer")
@@ -236,7 +236,7 @@ class BatchNormExplorer(Explorer):
                             seed=self.seed)
         self.run = run
         layers = f"{depth} layer" + ("s" if depth > 1 else "")
-        label = f"batch norm {'on' if use_bn else 'off'}, lr {lr:.3g}, {layers}"
+        label = f"batch norm {'on' if use_bn else 'off'}, η = {lr:.3g}, {layers}"
 
         # A fixed layout and two Axes (the histograms as one ridge plot): a fast redraw.
         fig.set_layout_engine(None)

@@ -7,8 +7,8 @@
 
 Pick a penalty (none, L2 or L1), its strength λ and a dropout rate p: a small ReLU network
 (two hidden layers of 32 units by default) is trained from the same seed with those settings,
-and the explorer shows its decision boundary over the training points next to the training
-and dev loss per epoch. The status line gives the final losses and the dev accuracy.
+and the explorer shows its decision boundary over the training points (a colour bar names the
+classes) next to the training and dev loss per epoch. The status line gives the final losses and the dev accuracy.
 
 The regularization itself is done by the functions you pass, normally the ones you wrote in
 the chapter: ``l2_grad`` / ``l1_grad`` (the penalty's gradient, added to every weight
@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
 from nnlib.activations import softmax
@@ -68,7 +70,8 @@ def train_regularized(
 
     X_train: (m, 2) training points, y_train: (m,) labels in {0, 1}; X_dev, y_dev: the dev set.
     penalty: "none", "L2" or "L1"; lam: its strength λ (the gradient ``grad(W, lam, m)`` of
-        the penalty is added to the gradient of every weight matrix W, m = len(X_train));
+        the penalty is added to the gradient of every weight matrix W, with m = len(X_train),
+        the training set's size, as in ``nnlib.regularization``);
     p: dropout rate (probability to drop a unit) after each hidden ReLU, 0 for no dropout;
     functions: "l2_grad", "l1_grad", "dropout_forward", "dropout_backward" -> the functions
         that do the regularization (chapter 4's signatures); only those the settings use are
@@ -114,6 +117,14 @@ def train_regularized(
         history["loss"].append(softmax_cross_entropy(model.predict(X_train), y_train))
         history["val_loss"].append(softmax_cross_entropy(model.predict(X_dev), y_dev))
     return model, history
+
+
+def _class_colorbar(fig: Figure, ax: Any) -> None:
+    """A colour bar beside ``ax`` for the boundary's heat map: P(class 1), naming both classes."""
+    colours = ScalarMappable(norm=Normalize(0.0, 1.0), cmap="coolwarm")  # plot_decision_boundary's map
+    bar = fig.colorbar(colours, ax=ax, alpha=0.6, label="P(class 1)")
+    bar.set_ticks([0.0, 0.5, 1.0], labels=["class 0", "0.5", "class 1"])
+    bar.ax.yaxis.set_label_position("left")  # the right side is the loss plot's label
 
 
 class RegularizationExplorer(Explorer):
@@ -183,6 +194,7 @@ class RegularizationExplorer(Explorer):
         plot_decision_boundary(lambda points: softmax(model.predict(points)), self.X_train,
                                self.y_train, ax=boundary_ax, resolution=80, colorbar=False,
                                title="Decision boundary (training points)")
+        _class_colorbar(fig, boundary_ax)
         epochs = np.arange(1, len(history["loss"]) + 1)
         loss_ax.plot(epochs, history["loss"], label="training loss")
         loss_ax.plot(epochs, history["val_loss"], "--", label="dev loss")

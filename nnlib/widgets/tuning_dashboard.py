@@ -116,7 +116,8 @@ class Search:
     """The settings of one search over the learning rate and the hidden size.
 
     method: "random" or "grid"; scale: "log" or "linear", how learning rates are spread;
-    n_trials: the budget (grid: k * k trials with k = floor(sqrt(n_trials)));
+    n_trials: the budget (grid: k * k trials with k = floor(sqrt(n_trials))); the default 9
+        gives the grid its whole budget, so the two methods compare on equal terms;
     lr_range: (lowest, highest) learning rate, 0 < lowest < highest;
     hidden_range: (fewest, most) hidden units, 1 <= fewest <= most;
     seed: seed of the Generator given to random_search.
@@ -124,7 +125,7 @@ class Search:
 
     method: str = "random"
     scale: str = "log"
-    n_trials: int = 12
+    n_trials: int = 9
     lr_range: tuple[float, float] = (1e-4, 1.0)
     hidden_range: tuple[int, int] = (8, 128)
     seed: int = 0
@@ -216,10 +217,10 @@ class TuningDashboard(Explorer):
         self._cache: dict[tuple[float, int], float] = {}
         controls = {
             "method": dropdown("search", list(METHODS), first.method),
-            "scale": dropdown("lr scale", list(SCALES), first.scale),
+            "scale": dropdown("η scale", list(SCALES), first.scale),
             "n_trials": int_slider("trials", first.n_trials, 1, 30),
-            "lr_low": log_slider("lowest lr", first.lr_range[0], 1e-5, 10.0),
-            "lr_high": log_slider("highest lr", first.lr_range[1], 1e-5, 10.0),
+            "lr_low": log_slider("lowest η", first.lr_range[0], 1e-5, 10.0),
+            "lr_high": log_slider("highest η", first.lr_range[1], 1e-5, 10.0),
             "hidden": widgets.IntRangeSlider(
                 value=tuple(first.hidden_range), min=1, max=256, step=1, description="hidden units",
                 continuous_update=False, style=STYLE, layout={"width": "300px"}),
@@ -263,7 +264,7 @@ class TuningDashboard(Explorer):
         loss_ax.set_xscale("log")
         loss_ax.xaxis.set_minor_locator(NullLocator())  # minor log ticks cost a lot to draw
         loss_ax.set_xlim(values["lr_low"] / 1.5, values["lr_high"] * 1.5)
-        loss_ax.set(xlabel="learning rate (log scale)", ylabel="dev loss (cross-entropy)",
+        loss_ax.set(xlabel="learning rate η (log scale)", ylabel="dev loss (cross-entropy)",
                     title="Dev loss of each trial (★: best)")
         loss_ax.grid(True, which="major", alpha=0.3)
         fig.colorbar(points, ax=loss_ax, label="hidden units")
@@ -275,7 +276,7 @@ class TuningDashboard(Explorer):
         plane_ax.set_xscale("log")
         plane_ax.xaxis.set_minor_locator(NullLocator())
         plane_ax.set_xlim(values["lr_low"] / 1.5, values["lr_high"] * 1.5)
-        plane_ax.set(xlabel="learning rate (log scale)", ylabel="hidden units",
+        plane_ax.set(xlabel="learning rate η (log scale)", ylabel="hidden units",
                      title=f"Where the {len(results)} trials fell")
         plane_ax.grid(True, which="major", alpha=0.3)
         fig.colorbar(spots, ax=plane_ax, label="dev loss")
@@ -285,4 +286,4 @@ class TuningDashboard(Explorer):
         diverged = int((~finite).sum())
         note = f", {diverged} diverged" if diverged else ""
         return (f"{how}: {len(results)} trials, {n_lr} distinct learning rates{note}; best "
-                f"lr={lrs[best]:.3g}, hidden={hidden[best]}: dev loss {scores[best]:.3f}")
+                f"η={lrs[best]:.3g}, hidden={hidden[best]}: dev loss {scores[best]:.3f}")

@@ -37,6 +37,15 @@ def l2_penalty(weights, lam, m):
     """Penalises only the first matrix of the list."""
     return lam / (2 * m) * float(np.sum(weights[0] ** 2))
 ''',
+        "squares_in_place": '''
+def l2_penalty(weights, lam, m):
+    """Right value, but squares the caller's weight matrices in place."""
+    total = 0.0
+    for W in weights:
+        W **= 2
+        total += float(np.sum(W))
+    return lam / (2 * m) * total
+''',
     },
     "l2_grad": {
         "half_factor": '''
@@ -64,6 +73,11 @@ def l2_grad(W, lam, m):
     """Right value, but scales the weights themselves."""
     W *= lam / m
     return W
+''',
+        "float64_coefficient": '''
+def l2_grad(W, lam, m):
+    """Right values, but a numpy float64 coefficient turns a float32 W into a float64 dW."""
+    return np.float64(lam) / m * W
 ''',
     },
     "l1_penalty": {
@@ -116,6 +130,16 @@ def l1_grad(W, lam, m):
 def l1_grad(W, lam, m):
     """Builds the sign by hand and gives -1 at w = 0."""
     return lam / m * np.where(W > 0, 1.0, -1.0)
+''',
+        "sign_as_W_over_abs_W": '''
+def l1_grad(W, lam, m):
+    """Builds the sign as W / |W|: 0 / 0 = nan where a weight is 0."""
+    return lam / m * (W / np.abs(W))
+''',
+        "float64_coefficient": '''
+def l1_grad(W, lam, m):
+    """Right values, but a numpy float64 coefficient turns a float32 W into a float64 dW."""
+    return np.float64(lam) / m * np.sign(W)
 ''',
     },
     "dropout_forward": {
@@ -191,6 +215,25 @@ def dropout_forward(x, p, training=True, rng=None):
     mask = (rng.random(x.shape) >= p) / (1 - p)
     return x * mask, {"mask": mask, "p": p}
 ''',
+        "modifies_x_in_place": '''
+def dropout_forward(x, p, training=True, rng=None):
+    """Right output, but multiplies the caller's activations in place."""
+    if not training or p == 0:
+        return x, {"mask": None, "p": p}
+    rng = np.random.default_rng() if rng is None else rng
+    mask = (rng.random(x.shape) >= p).astype(x.dtype) / (1 - p)
+    x *= mask
+    return x, {"mask": mask, "p": p}
+''',
+        "fixed_seed_inside": '''
+def dropout_forward(x, p, training=True, rng=None):
+    """Makes its own generator with seed 0: the same mask at every step, whatever rng says."""
+    if not training or p == 0:
+        return x, {"mask": None, "p": p}
+    rng = np.random.default_rng(0)
+    mask = (rng.random(x.shape) >= p).astype(x.dtype) / (1 - p)
+    return x * mask, {"mask": mask, "p": p}
+''',
     },
     "dropout_backward": {
         "ignores_mask": '''
@@ -232,6 +275,15 @@ def dropout_backward(dout, cache):
 def dropout_backward(dout, cache):
     """Forgets the case where the forward pass did nothing (mask None)."""
     return dout * cache["mask"]
+''',
+        "modifies_dout_in_place": '''
+def dropout_backward(dout, cache):
+    """Right values, but multiplies the upstream gradient in place."""
+    mask = cache["mask"]
+    if mask is None:
+        return dout
+    dout *= mask
+    return dout
 ''',
     },
     "early_stopping_epoch": {
@@ -314,6 +366,19 @@ def early_stopping_epoch(val_losses, patience):
             waited = 0
             if val_losses[epoch] < val_losses[best_epoch]:
                 best_epoch = epoch
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    return best_epoch
+''',
+        "one_based_epoch": '''
+def early_stopping_epoch(val_losses, patience):
+    """Counts epochs from 1: returns the best epoch's index + 1."""
+    best_loss, best_epoch, waited = np.inf, 0, 0
+    for epoch, loss in enumerate(val_losses, start=1):
+        if loss < best_loss:
+            best_loss, best_epoch, waited = loss, epoch, 0
         else:
             waited += 1
             if waited >= patience:

@@ -3,8 +3,10 @@
 ``MUTATIONS[exercise][mistake]`` is the source of a wrong solution cell. Each must fail its own
 exercise's test cell and leave the other test cell passing (tests/test_notebooks.py). The
 wrong forward passes keep the notebook solution's cache format ``(x_hat, inv_std, gamma)``,
-because the test of batchnorm_backward builds its cache with the student's forward; that
-test runs in training mode on large batches, so none of these forward mistakes leaks into it.
+because the test of batchnorm_backward builds its cache with the student's forward (on a copy of
+x); that test runs in training mode on large batches, so none of these forward mistakes leaks
+into it. (Statistics over the wrong axis would: that mistake is caught by the forward's worked
+example, and is not listed here because it necessarily fails the backward test too.)
 """
 
 _FORWARD_SIGNATURE = (
@@ -156,6 +158,33 @@ FORWARD_MUTATIONS = {
         mean, var = running_mean, running_var
 """ + _NORMALISE
     ),
+    # "For precision": a float32 layer comes out float64.
+    "converts_to_float64": _forward(
+        """\
+    x = x.astype(np.float64)
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+""" + _NORMALISE
+    ),
+    # Centres the caller's batch in place.
+    "modifies_x_in_place": _forward(
+        """\
+    if training:
+        mean = x.mean(axis=0)
+        var = x.var(axis=0)
+""" + _UPDATE_IN_PLACE + """\
+    else:
+        mean, var = running_mean, running_var
+    x -= mean
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = x * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+"""
+    ),
 }
 
 BACKWARD_MUTATIONS = {
@@ -215,6 +244,26 @@ BACKWARD_MUTATIONS = {
     dgamma = (dout * x_hat).sum(axis=0)
     dx_hat = dout * gamma
     dx = inv_std * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Sums over the features instead of the batch: dbeta and dgamma of shape (m,).
+    "sums_over_axis_1": _backward(
+        """\
+    dbeta = dout.sum(axis=1)
+    dgamma = (dout * x_hat).sum(axis=1)
+    dx_hat = dout * gamma
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+"""
+    ),
+    # Right values, but multiplies the caller's upstream gradient by gamma in place.
+    "modifies_dout_in_place": _backward(
+        """\
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    dout *= gamma
+    dx = inv_std / m * (m * dout - dout.sum(axis=0) - x_hat * (dout * x_hat).sum(axis=0))
     return dx, dgamma, dbeta
 """
     ),

@@ -210,6 +210,12 @@ def log_uniform(low, high, size=None, rng=None):
     rng = np.random.default_rng() if rng is None else rng
     return 10.0 ** rng.uniform(np.log10(low), np.log10(high))
 ''',
+        "natural_log_bounds": '''
+def log_uniform(low, high, size=None, rng=None):
+    """Takes the exponent's range with np.log (base e) but raises 10 to it."""
+    rng = np.random.default_rng() if rng is None else rng
+    return 10.0 ** rng.uniform(np.log(low), np.log(high), size=size)
+''',
     },
     "diagnose": {
         "bias_and_variance_swapped": '''
@@ -296,6 +302,19 @@ def diagnose(train_error, dev_error, base_error=0.0):
     if bias > 5:
         return "high bias"
     if variance > 5:
+        return "high variance"
+    return "good fit"
+''',
+        "no_rounding_at_threshold": '''
+def diagnose(train_error, dev_error, base_error=0.0):
+    """Compares the raw differences with the threshold: 0.20 - 0.15 = 0.05000000000000002 counts as high."""
+    bias = train_error - base_error
+    variance = dev_error - train_error
+    if bias > DIAGNOSIS_THRESHOLD and variance > DIAGNOSIS_THRESHOLD:
+        return "high bias and high variance"
+    if bias > DIAGNOSIS_THRESHOLD:
+        return "high bias"
+    if variance > DIAGNOSIS_THRESHOLD:
         return "high variance"
     return "good fit"
 ''',
