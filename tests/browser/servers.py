@@ -154,6 +154,11 @@ def start_lab(root: Path, bin_dir: Path, workdir: Path, env: dict[str, str],
     notifications = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notifications.parent.mkdir(parents=True, exist_ok=True)
     notifications.write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # Every cell in the page, not only those on screen (Lab 4 windowing), so a test can wait
+    # for a widget far down a chapter without scrolling to it first.
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True, exist_ok=True)
+    tracker.write_text('{"windowingMode": "none"}')
     command = [str(bin_dir / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                "--ServerApp.port_retries=0", "--IdentityProvider.token=", "--ServerApp.password=",
                "--ServerApp.disable_check_xsrf=True", "--ServerApp.allow_root=True", "--LabApp.news_url=None",

@@ -72,7 +72,11 @@ def test_a_solved_chapters_explorer_is_live_in_the_students_jupyterlab(lab, page
     page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
     page.locator(".lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
     status = page.locator(".nn-activation-explorer .nn-status, .nn-explorer .nn-status").first
-    status.wait_for(timeout=300_000)
+    try:
+        status.wait_for(timeout=300_000)
+    finally:
+        page.screenshot(path=tmp_path / "lab-run-all.png")
+        print(f"screenshot: {tmp_path / 'lab-run-all.png'}")
     status.scroll_into_view_if_needed()
     page.wait_for_function("el => el.textContent.includes('activation=ReLU')", arg=status.element_handle(),
                            timeout=60_000)
