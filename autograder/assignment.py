@@ -2,7 +2,7 @@
 
 ``CourseFolder.generate`` (autograder.release) builds it from what nbgrader released and
 recorded: what grading needs to restore a submission's locked cells (the gradebook's copies,
-hidden tests included), to score it, and to keep hidden tests out of feedback.
+hidden tests included) and to score it.
 """
 
 from __future__ import annotations
@@ -11,25 +11,9 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from autograder.cells import cell_source, grade_id, is_graded, is_solution, is_test, points
+from autograder.cells import grade_id, is_graded, is_solution, is_test, points
 
-__all__ = ["Assignment", "HIDDEN_BEGIN", "HIDDEN_END", "hidden_test_lines"]
-
-HIDDEN_BEGIN = "BEGIN HIDDEN TESTS"
-HIDDEN_END = "END HIDDEN TESTS"
-
-
-def hidden_test_lines(source: str) -> list[str]:
-    """The lines between ``BEGIN HIDDEN TESTS`` and ``END HIDDEN TESTS`` of a cell (markers included)."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        if HIDDEN_BEGIN in line:
-            inside = True
-        if inside:
-            lines.append(line)
-        if HIDDEN_END in line:
-            inside = False
-    return lines
+__all__ = ["Assignment"]
 
 
 @dataclass(frozen=True)
@@ -75,21 +59,3 @@ class Assignment:
     @property
     def max_score(self) -> float:
         return sum(self.points.values())
-
-    @cached_property
-    def hidden_lines(self) -> frozenset[str]:
-        """Stripped lines of the hidden tests that appear nowhere in the student notebook.
-
-        Feedback must not contain any of them; lines a student can read anyway (e.g. an
-        import that is also in the setup cell) and bare punctuation are left out.
-        """
-        visible = set()
-        for cell in self.release_cells:
-            visible.update(line.strip() for line in cell_source(cell).splitlines())
-        hidden = set()
-        for source in self.gradebook_sources.values():
-            for line in hidden_test_lines(source):
-                line = line.strip()
-                if (len(line) >= 6 and line not in visible) or HIDDEN_BEGIN in line or HIDDEN_END in line:
-                    hidden.add(line)
-        return frozenset(hidden)

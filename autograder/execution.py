@@ -24,6 +24,10 @@ class Execution:
     (the sandbox gave the kernel a user id of its own, ``kernel_uid``, or a user namespace).
     disk_limit: the working folder was a tmpfs of ``Limits.disk``. cpu_limit: the kernel's
     processes were under a CPU quota of ``Limits.cpus``.
+    Of the hidden regions, run after the notebook (``autograder.deferred``): lost: test cells
+    whose copy of the kernel was gone; hidden_stderr: what their regions wrote to stderr
+    (cell -> text); hidden_value: the cell's value when a region ends it (nbgrader's partial
+    credit; cell -> its text). A region's error is an output of its cell, as shown to students.
     """
 
     notebook: NotebookNode
@@ -42,3 +46,6 @@ class Execution:
     kernel_uid: int | None = None
     disk_limit: bool = False
     cpu_limit: bool = False
+    lost: list[int] = field(default_factory=list)
+    hidden_stderr: dict[int, str] = field(default_factory=dict)
+    hidden_value: dict[int, str] = field(default_factory=dict)

@@ -8,11 +8,12 @@ Here, before rendering:
 
 - each test cell shows only what the student's release showed (hidden region removed);
 - an error in a test cell shows its exception and message (``AssertionError: relu is
-  wrong for negative inputs``), not the traceback, whose frames quote hidden lines;
-- any output line that quotes a hidden-test line (however the student's code got hold of
-  it) is replaced by a placeholder;
+  wrong for negative inputs``), not the traceback; the error of a hidden region is already
+  cut down to what a student may see (``autograder.disclosure``);
 - widgets' state is dropped (it needs a live kernel).
 
+The outputs are shown as the kernel made them: no hidden line was ever in that kernel (the
+hidden regions run later, in copies of it whose output is not kept: ``autograder.freeze``).
 Only the HTML file is written; no other file goes to the feedback folder.
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import html
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,10 +29,8 @@ from nbformat import NotebookNode
 from autograder.assignment import Assignment
 from autograder.cells import cell_source, grade_id, is_code, is_graded, is_locked, is_solution, nbgrader_meta, points
 
-__all__ = ["render_feedback", "render_problem_page", "scrub_text", "HIDDEN_PLACEHOLDER"]
+__all__ = ["render_feedback", "render_problem_page"]
 
-HIDDEN_PLACEHOLDER = "[line of a hidden test removed]"
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -63,34 +61,9 @@ def warm_up() -> None:
         "nbgrader": {"notebook": "warm-up", "score": 0, "max_score": 0, "late_penalty": 0}})
 
 
-def scrub_text(text: str, hidden: frozenset[str]) -> str:
-    """``text`` with every line that quotes a hidden-test line replaced by a placeholder."""
-    if not hidden or not text:
-        return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        plain = _ANSI.sub("", line)
-        if any(secret in plain for secret in hidden):
-            lines[i] = HIDDEN_PLACEHOLDER
-    return "\n".join(lines)
-
-
-def _scrub_output(output: NotebookNode, hidden: frozenset[str]) -> None:
-    if output.output_type == "stream":
-        output.text = scrub_text(output.text, hidden)
-    elif output.output_type == "error":
-        output.ename = scrub_text(str(output.ename), hidden)
-        output.evalue = scrub_text(str(output.evalue), hidden)
-        output.traceback = [scrub_text(line, hidden) for line in output.traceback]
-    elif output.output_type in ("display_data", "execute_result"):
-        data = output.get("data", {})
-        data.pop(_WIDGET_VIEW, None)
-        for mime, value in list(data.items()):
-            if mime.startswith("text/") or mime.endswith("json"):
-                if isinstance(value, list):
-                    value = "".join(value)
-                if isinstance(value, str):
-                    data[mime] = scrub_text(value, hidden)
+def _drop_widgets(output: NotebookNode) -> None:
+    if output.output_type in ("display_data", "execute_result"):
+        output.get("data", {}).pop(_WIDGET_VIEW, None)
 
 
 def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict[str, float | None],
@@ -98,7 +71,6 @@ def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict
     """The feedback page of an executed, scored notebook (``scores``: grade_id -> points)."""
     nb = copy.deepcopy(executed)
     nb.metadata.pop("widgets", None)
-    hidden = assignment.hidden_lines
     released = {grade_id(cell): cell_source(cell) for cell in assignment.release_cells if grade_id(cell)}
     for cell in nb.cells:
         name = grade_id(cell)
@@ -110,7 +82,7 @@ def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict
         for output in cell.outputs:
             if output.output_type == "error" and is_graded(cell):
                 output.traceback = [f"{output.ename}: {output.evalue}".rstrip(": ")]
-            _scrub_output(output, hidden)
+            _drop_widgets(output)
         meta = nbgrader_meta(cell)  # nbgrader's template shows the score and points written here
         if is_graded(cell):
             meta["score"] = scores.get(name)

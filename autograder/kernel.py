@@ -5,8 +5,16 @@ made once per process (the worker's) and kept: it holds the event loop, the mach
 of confinement (``autograder.confinement``, probed once) and what it learnt while running
 kernels. For each notebook it makes a scratch folder and a kernel manager
 (``autograder.launch``), whose command line carries the confinement's wrapper (bubblewrap,
-prlimit), starts the kernel, puts it under its CPU quota, waits for it to answer, runs the
-cells through ``autograder.client.GradingClient``, and kills it.
+prlimit) and the grader's startup code (the guard, the freeze points of the hidden tests),
+starts the kernel, puts it under its CPU quota, waits for it to answer, runs the cells
+through ``autograder.client.GradingClient``, then the hidden regions in the copies the
+kernel left (``autograder.deferred``), and kills it all.
+
+- No student code runs after a hidden test: the notebook runs first with its hidden regions
+  left out, each region later in the copy made where it stood (``autograder.freeze``).
+  When the notebook stops early (a cell that ignores its interrupt, the time budget, a
+  kernel that dies), the copies made before that point still run their regions, so the
+  cells before it keep their points; only the kernel itself is ended first.
 
 - The kernel is killed (SIGKILL to its process group, then whatever is left in its control
   group), never shut down politely: grading needs nothing from it afterwards, and a polite
@@ -40,8 +48,12 @@ from nbformat import NotebookNode
 
 from autograder.client import GradingClient
 from autograder.confinement import Confinement, KernelConfinement
+from autograder.deferred import HiddenPipes, run_hidden_regions
 from autograder.execution import Execution
-from autograder.launch import kernel_env, kernel_manager, scratch_folder
+from autograder.freeze import setup_code
+from autograder.guard import SNAPSHOT
+from autograder.hidden import HiddenRegion, hidden_regions
+from autograder.launch import GradingKernelManager, kernel_env, kernel_manager, scratch_folder
 from autograder.limits import Limits
 from autograder.sandbox import Sandbox
 
@@ -118,47 +130,60 @@ class KernelRunner:
 
     async def _run(self, nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, figures: bool) -> Execution:
         started = time.monotonic()
-        confinement = self.confinement.kernel(limits, runtime, scratch, own_uid=self.own_uids is not False)
+        regions = hidden_regions(nb)
+        pipes = HiddenPipes(scratch / "hidden", len(regions))
+        # The keeper and one process per hidden region (a reserve, then a copy) are the grader's.
+        confinement = self.confinement.kernel(limits, runtime, scratch, own_uid=self.own_uids is not False,
+                                              grader_processes=len(regions) + 1)
         execution = Execution(notebook=nb, sandboxed=confinement.sandboxed, process_limit=confinement.process_limit,
                               kernel_uid=confinement.kernel_uid, disk_limit=bool(confinement.disk))
-        km = kernel_manager(scratch, confinement, figures)
+        startup = ([SNAPSHOT] if limits.guard_tests else []) + ([setup_code(pipes.folder, len(regions))]
+                                                                 if regions else [])
+        km = kernel_manager(scratch, confinement, figures, startup)
         deadline = started + limits.notebook_timeout if limits.notebook_timeout else None
-        client = GradingClient(km, limits, deadline, execution)
+        client = GradingClient(km, limits, deadline, execution, regions)
         log = _LogTail()
         try:
             if await _start(km, runtime, scratch / "work", log, execution):
-                await self._session(km, client, confinement, scratch)
+                await self._session(km, client, confinement, scratch, regions, pipes)
         finally:
             execution.kernel_log = log.text()
             log.close()
         execution.seconds = time.monotonic() - started
         return execution
 
-    async def _session(self, km: AsyncKernelManager, client: GradingClient, confinement: KernelConfinement,
-                       scratch: Path) -> None:
-        """From a started kernel to a killed one: CPU quota, first answer, the cells."""
+    async def _session(self, km: GradingKernelManager, client: GradingClient, confinement: KernelConfinement,
+                       scratch: Path, regions: list[HiddenRegion], pipes: HiddenPipes) -> None:
+        """From a started kernel to a killed one: CPU quota, first answer, the cells, the hidden regions."""
         pgid = getattr(km.provisioner, "pgid", None)
         process = getattr(km.provisioner, "process", None)
         group = self.confinement.cpu_quota(getattr(process, "pid", None), client.limits.cpus)
         client.execution.cpu_limit = group is not None
+        limits = client.limits
         try:
             client.kc = km.client()
             client.kc.start_channels()
             try:
-                await _wait_for_ready(client.kc, km, client.limits.startup_timeout)
+                await _wait_for_ready(client.kc, km, limits.startup_timeout)
             except RuntimeError as exc:
                 client.execution.error = f"the kernel did not start: {exc}"
                 return
             confinement.seal(scratch)
             client.kc.allow_stdin = False
             await client.run_cells()
+            if regions:
+                if client.execution.stop_reason in ("timeout", "budget"):
+                    km.kill_kernel()  # stuck or out of time: its copies still hold the earlier cells' state
+                budget = time.monotonic() + limits.notebook_timeout if limits.notebook_timeout else None
+                await asyncio.to_thread(run_hidden_regions, pipes, regions, client.execution,
+                                        limits.cell_timeout, budget)
         finally:
             await _kill(km, client, pgid)
             if group is not None:
                 group.remove()
 
 
-async def _start(km: AsyncKernelManager, runtime: Path, work: Path, log: _LogTail, execution: Execution) -> bool:
+async def _start(km: GradingKernelManager, runtime: Path, work: Path, log: _LogTail, execution: Execution) -> bool:
     """Start the kernel in ``work``, its own output going to ``log``; False (with the error
     in ``execution``) if it could not be started."""
     try:
@@ -169,6 +194,7 @@ async def _start(km: AsyncKernelManager, runtime: Path, work: Path, log: _LogTai
         return False
     finally:
         log.started()
+    await asyncio.to_thread(km.locate)
     return True
 
 

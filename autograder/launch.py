@@ -1,15 +1,23 @@
 """The student's kernel process as it is launched: command line, environment, scratch folder.
 
 - Scratch folder: a fresh temporary folder per kernel, holding the kernel's connection file
-  and ZMQ ipc sockets, and ``work/``, its working folder, which looks like the release folder
-  (links to its files: nnlib/, assets/) and holds matplotlib's font list, so the kernel need
-  not rebuild it. The release folder is also on PYTHONPATH, so the kernel imports the
-  chapter's *student* build of nnlib.
+  and ZMQ ipc sockets, the named pipes of its copies (``hidden/``, see
+  ``autograder.deferred``), and ``work/``, its working folder, which looks like the release
+  folder (links to its files: nnlib/, assets/) and holds matplotlib's font list, so the
+  kernel need not rebuild it. The release folder is also on PYTHONPATH, so the kernel
+  imports the chapter's *student* build of nnlib.
 - Environment: small and explicit; nothing of the grader's own environment leaks in.
 - Command line: the confinement's wrapper (bubblewrap, then prlimit: see
-  ``autograder.confinement``), then this interpreter's ipykernel. The wrapper enters through
-  the kernel manager (``GradingKernelManager.wrapper``), which also gives the connection file
-  to a kernel with a user id of its own.
+  ``autograder.confinement``), then this interpreter's ipykernel, with the grader's own
+  code to run before any cell (``startup``: the guard, the freeze points) as IPython's
+  ``exec_lines``. The wrapper enters through the kernel manager
+  (``GradingKernelManager.wrapper``), which also gives the connection file to a kernel with
+  a user id of its own.
+- In the sandbox, the first process is a *keeper* that starts the kernel and outlives it:
+  bubblewrap ends the sandbox, and every process in it, when its first process ends, and
+  the copies of the kernel made for the hidden tests must outlive a kernel that dies. So
+  the manager finds the kernel's own process (``locate``) and asks that one whether the
+  kernel is alive; ``kill_kernel`` ends the kernel alone.
 """
 
 from __future__ import annotations
@@ -18,27 +26,52 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 from jupyter_client.manager import AsyncKernelManager
 
 from autograder.confinement import KernelConfinement
 
 __all__ = ["GradingKernelManager", "kernel_manager", "kernel_env", "scratch_folder"]
 
-# In its pid namespace the kernel's parent is bubblewrap's init (pid 1), which ipykernel's
-# parent poller takes for "the grader has exited"; --die-with-parent does that job instead.
+# In the sandbox the kernel's parent is the keeper, not the grader that JPY_PARENT_PID names:
+# ipykernel's parent poller is off, and bubblewrap's --die-with-parent does its job.
 _SANDBOXED_KERNEL_OPTIONS = ["--IPKernelApp.parent_handle=1"]
 
 
+# The sandbox's first process (see the module docstring): it runs the kernel's command line
+# (its arguments) in a child and waits, ignoring the interrupts meant for the kernel.
+_KEEPER = (
+    "import os, signal, sys\n"
+    "kernel = os.fork()\n"
+    "if kernel == 0:\n"
+    "    try:\n"
+    "        os.execv(sys.argv[1], sys.argv[1:])\n"
+    "    finally:\n"
+    "        os._exit(127)\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "os.waitpid(kernel, 0)\n"
+    "while True:\n"
+    "    signal.pause()\n"
+)
+
+
 class GradingKernelManager(AsyncKernelManager):
-    """A kernel manager whose command line is ours, not a kernelspec's."""
+    """A kernel manager whose command line is ours, not a kernelspec's.
+
+    kernel_process: the kernel's own process once ``locate`` found it (in the sandbox, the
+    keeper's child; elsewhere, the process the manager started).
+    """
 
     figures = False
     wrapper: list[str] = []
+    startup: list[str] = []
     sandboxed = False
     kernel_uid: int | None = None
+    kernel_process: psutil.Process | None = None
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
@@ -46,18 +79,65 @@ class GradingKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = self.wrapper + _kernel_command(self.connection_file, self.figures) + list(extra_arguments or [])
-        return command + (_SANDBOXED_KERNEL_OPTIONS if self.sandboxed else [])
+        command = _kernel_command(self.connection_file, self.figures, self.startup) + list(extra_arguments or [])
+        if self.sandboxed:
+            command = [sys.executable, "-I", "-S", "-c", _KEEPER] + command + _SANDBOXED_KERNEL_OPTIONS
+        return self.wrapper + command
+
+    def locate(self, wait: float = 5.0) -> None:
+        """Find the kernel's own process (``kernel_process``), waiting up to ``wait`` seconds
+        for the keeper to start it."""
+        started = getattr(self.provisioner, "process", None)
+        if started is None:
+            return
+        try:
+            root = psutil.Process(started.pid)
+            if not self.sandboxed:
+                self.kernel_process = root
+                return
+            give_up = time.monotonic() + wait
+            while time.monotonic() < give_up and started.poll() is None:
+                for keeper in root.children(recursive=True):
+                    if keeper.cmdline()[1:5] == ["-I", "-S", "-c", _KEEPER]:
+                        kernels = [p for p in keeper.children() if "ipykernel_launcher" in p.cmdline()]
+                        if kernels:
+                            self.kernel_process = kernels[0]
+                            return
+                time.sleep(0.005)
+        except psutil.Error:
+            return
+
+    async def _async_is_alive(self) -> bool:
+        """Is the kernel's own process still running (not only the sandbox around it)?"""
+        if self.kernel_process is None:
+            return await super()._async_is_alive()
+        try:
+            return self.kernel_process.is_running() and self.kernel_process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    is_alive = _async_is_alive
+
+    def kill_kernel(self) -> None:
+        """End the kernel's own process, and nothing else (its copies live on)."""
+        try:
+            if self.kernel_process is not None:
+                self.kernel_process.kill()
+        except psutil.Error:
+            pass
 
 
-def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool) -> GradingKernelManager:
+def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool,
+                   startup: list[str] = ()) -> GradingKernelManager:
     """The manager of one kernel, talking to it over ipc sockets in ``scratch``.
 
     figures: draw matplotlib figures as PNG outputs (default: figures show as text).
+    startup: code the kernel runs before it answers (IPython's exec_lines), in order.
     """
     km = GradingKernelManager(transport="ipc", ip=str(scratch / ".kernel"),
                               connection_file=str(scratch / ".kernel.json"))
     km.figures = figures
+    km.startup = list(startup)
     km.sandboxed = confinement.sandboxed
     km.kernel_uid = confinement.kernel_uid
     km.wrapper = list(confinement.wrapper)
@@ -68,13 +148,13 @@ def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool)
     return km
 
 
-def _kernel_command(connection_file: str, figures: bool = False) -> list[str]:
+def _kernel_command(connection_file: str, figures: bool = False, startup: list[str] = ()) -> list[str]:
     """The student's kernel process: this interpreter's ipykernel."""
     command = [
         sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
         # No history database in the grader's home folder.
         "--HistoryManager.hist_file=:memory:",
-    ]
+    ] + [f"--IPKernelApp.exec_lines={code}" for code in startup]
     if not figures:
         # Figures are still created and closed after each cell as usual, but not drawn to
         # PNG: drawing is most of a chapter's run time and grading needs none of it.

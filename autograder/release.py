@@ -11,7 +11,9 @@ A chapter's release folder holds what a student downloads::
 ``CourseFolder`` is an nbgrader course folder (``nbgrader_config.py``, ``source/``,
 ``release/``, the gradebook). ``generate`` runs nbgrader's GenerateAssignment on a copy of
 the chapter's source notebook, completes the release folder, and returns an
-``Assignment`` (autograder.assignment): what grading needs to know of the chapter.
+``Assignment`` (autograder.assignment): what grading needs to know of the chapter. A test
+cell whose hidden regions cannot run apart from it (``autograder.hidden.check_test``) is
+refused with a ``ReleaseError`` naming it.
 
 ``release(chapters, out)`` builds release folders in a throw-away course and copies them to
 ``out/<chapter>/``, with the student's README.md and requirements.txt at the top of ``out``
@@ -28,6 +30,7 @@ from autograder._speedups import alembic_head_in_process
 from autograder.assignment import Assignment
 from autograder.course import CHAPTERS, NNLIB_DIR, NOTEBOOKS_DIR, REPO_ROOT, chapter_index
 from autograder.edition import STUDENT_DIR, write_student_files
+from autograder.hidden import check_test
 from autograder.strip import build_student_nnlib, strip_source
 
 __all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release"]
@@ -162,7 +165,13 @@ class CourseFolder:
             shutil.copyfile(self.assets_dir / name, folder / "assets" / name)
         shutil.copyfile(STUDENT_DIR / "assets" / "README.md", folder / "assets" / "README.md")
         release_json = (folder / f"{chapter}.ipynb").read_text(encoding="utf-8")
-        return Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder))
+        assignment = Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder))
+        for name in assignment.test_ids:
+            problem = check_test(assignment.gradebook_sources.get(name, ""))
+            if problem:
+                raise ReleaseError(f"{chapter}, test cell {name}: {problem} (the grader runs each hidden region "
+                                   "apart from its cell, after the student's notebook)")
+        return assignment
 
     def _gradebook_sources(self, chapter: str) -> dict[str, str]:
         from nbgrader.api import Gradebook

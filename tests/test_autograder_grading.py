@@ -44,7 +44,7 @@ def relu(z):
 ANSWER_FROM_NNLIB = "from nnlib.activations import sigmoid\n"
 LEAKY_RELU = '''import inspect, linecache
 def relu(z):
-    # Prints the source of the cells that call it: the test, hidden part included.
+    # Prints the source of the cells that call it: the test cell, as the kernel ran it.
     for frame in inspect.stack()[1:]:
         if "ipykernel_" in frame.filename:
             print("".join(linecache.getlines(frame.filename)))
@@ -110,8 +110,8 @@ def _submissions(root):
     test.metadata["nbgrader"]["checksum"] = compute_checksum(test)
     add("older_release", ch1, older, 3,
         detail="exercises missing from the notebook (older release?), graded as unanswered: softmax")
-    # Prints the hidden tests from inside the test cell (feedback must not show them), and
-    # the notebook was renamed.
+    # Prints the test cell it is called from, as the kernel holds it (feedback must show no
+    # hidden line), and the notebook was renamed.
     add("leaky", ch1, with_answers(ok1, {"relu": LEAKY_RELU}), 5, detail="renamed to homework.ipynb")
     (subs / "leaky" / ch1 / f"{ch1}.ipynb").rename(subs / "leaky" / ch1 / "homework.ipynb")
     add("not_json", ch1, ok1, 0, "invalid", "not valid JSON")
@@ -196,7 +196,9 @@ def test_feedback_shows_results_but_no_hidden_test_and_no_other_file(batch):
     assert "AssertionError" in wrong and "sigmoid is wrong for large or small inputs" in wrong
     assert 'assert np.isclose(sigmoid(0.0), 0.5), "sigmoid(0) should be 0.5"' in wrong  # the visible test
     leaky = support.html_text(feedback / "leaky" / "01_feedforward" / "01_feedforward.html")
-    assert "[line of a hidden test removed]" in leaky
+    # What the student's relu read back from the kernel: the test cell with a freeze point
+    # where its hidden region stood (the region ran later, in a copy of the kernel).
+    assert "__autograder_freeze(" in leaky
     crash = support.html_text(feedback / "crash" / "01_feedforward" / "01_feedforward.html")
     assert "the kernel died" in crash
 
