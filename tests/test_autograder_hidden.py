@@ -8,13 +8,14 @@ cell, and a kernel that dies later leaves the earlier regions their copies.
 
 from __future__ import annotations
 
+import ast
 import shutil
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.cells import grade_id
+from autograder.cells import grade_id, is_test
 from autograder.disclosure import shown_error
 from autograder.hidden import check_test, phase_one_source, split_test
 from autograder.limits import Limits
@@ -136,3 +137,43 @@ def test_the_cells_before_a_dead_or_stuck_kernel_keep_their_hidden_points(runner
         _test(0, "assert answer() == 2.0"), new_code_cell(fault), _test(1, "assert answer() == 2.0"))
     assert scores == {"test0": 1.0, "test1": 0.0}
     assert status == ("error" if "_exit" in fault else "timeout") and "the cells after it were not run" in notes[0]
+
+
+def _bound(source: str) -> set[str]:
+    """Names a piece of code binds anywhere in it (assignments, loops, imports, defs)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.parent.parent.name}-{p.stem}") for p in
+                                  sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb"))
+                                  + sorted(support.FIXTURE_NOTEBOOKS.glob("*/*.ipynb"))])
+def test_no_hidden_region_reads_a_name_only_another_hidden_region_defines(path):
+    """Each region runs in a copy of the kernel made where it stood, which never ran the others."""
+    nb = nbformat.read(path, as_version=4)
+    outside, inside, problems = set(), {}, []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if not (is_test(cell) and "BEGIN HIDDEN TESTS" in cell.source):
+            outside |= _bound(cell.source)
+            continue
+        split = split_test(cell.source)
+        for visible, region in zip(split.visible, split.hidden):
+            outside |= _bound(visible)
+            read = {n.id for n in ast.walk(ast.parse(region)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            needed = (read - _bound(region) - outside) & set(inside)
+            problems += [f"{grade_id(cell)} reads {name}, defined only by the hidden region of {inside[name]}"
+                         for name in sorted(needed)]
+            inside.update({name: grade_id(cell) for name in _bound(region)})
+        outside |= _bound(split.visible[-1])
+    assert not problems, "\n".join(problems)
