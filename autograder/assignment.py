@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from autograder.cells import grade_id, is_graded, is_solution, is_test, points
+from autograder.teaching import teaching_cells
 
 __all__ = ["Assignment"]
 
@@ -55,6 +56,11 @@ class Assignment:
         """exercise (the grade_id of its solution cell, an nnlib function name) -> its test's grade_id."""
         solutions = [grade_id(c) for c in self.release_cells if is_solution(c) and grade_id(c)]
         return {name: f"test_{name}" for name in solutions if f"test_{name}" in self.points}
+
+    @cached_property
+    def teaching(self) -> dict[str, str]:
+        """cell id -> source of the release's teaching cells (see ``autograder.teaching``)."""
+        return teaching_cells(self.release_cells)
 
     @property
     def max_score(self) -> float:

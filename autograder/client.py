@@ -12,6 +12,7 @@
 - The guard (``autograder.guard``): its snapshot taken as the kernel starts, the setup
   cell's names kept after the setup cell, everything put back before each test cell, all
   as silent requests.
+- Teaching cells the grader leaves out (``skip``, see ``autograder.teaching``) are not run.
 - Hidden tests: a test cell runs its visible code only, with a freeze point where each of
   its hidden regions stood (``autograder.hidden``, ``autograder.freeze``); the regions run
   after the notebook (``autograder.deferred``).
@@ -45,7 +46,7 @@ class GradingClient(NotebookClient):
     """
 
     def __init__(self, km: AsyncKernelManager, limits: Limits, deadline: float | None, execution: Execution,
-                 regions: list[HiddenRegion] = ()) -> None:
+                 regions: list[HiddenRegion] = (), skip: frozenset[int] = frozenset()) -> None:
         super().__init__(
             execution.notebook, km=km, timeout=None, timeout_func=self._cell_timeout, allow_errors=True,
             interrupt_on_timeout=True, error_on_timeout=None, store_widget_state=False,
@@ -59,6 +60,8 @@ class GradingClient(NotebookClient):
         self.over_budget = False
         self.output_sizes: dict[int, int] = {}
         self.total_output = 0
+        self.skip = frozenset(skip)
+        execution.skipped = set(self.skip)
         self.regions: dict[int, list[HiddenRegion]] = {}
         for region in regions:
             self.regions.setdefault(region.cell, []).append(region)
@@ -167,7 +170,7 @@ class GradingClient(NotebookClient):
         setup_seen = False
         execution = self.execution
         for index, cell in enumerate(self.nb.cells):
-            if not is_code(cell):
+            if not is_code(cell) or index in self.skip:
                 continue
             self.current_index = index
             if guarding and is_test(cell) and not await self.guard(BEFORE_TEST):
@@ -185,7 +188,7 @@ class GradingClient(NotebookClient):
                 setup_seen = True  # the first read-only code cell: the setup cell
                 await self.guard(AFTER_SETUP)
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                following = [i for i, c in enumerate(self.nb.cells) if i > index and is_code(c)]
+                following = [i for i, c in enumerate(self.nb.cells) if i > index and is_code(c) and i not in self.skip]
                 if following:
                     execution.stopped_at, execution.stop_reason = following[0], "budget"
                     return

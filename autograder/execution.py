@@ -14,7 +14,7 @@ class Execution:
     """What happened when a notebook ran.
 
     notebook: the notebook with outputs. executed: indices of the code cells the kernel
-    answered. interrupted: cells stopped by the per-cell timeout. stopped_at / stop_reason:
+    answered. skipped: teaching cells left out (``autograder.teaching``). interrupted: cells stopped by the per-cell timeout. stopped_at / stop_reason:
     the cell at which the run ended early and why ("timeout", "died", "budget"), else None.
     error: the kernel could not be started (then nothing ran). kernel_log: the last
     characters the kernel process wrote to its own stdout and stderr. truncated: cells whose
@@ -32,6 +32,7 @@ class Execution:
 
     notebook: NotebookNode
     executed: set[int] = field(default_factory=set)
+    skipped: set[int] = field(default_factory=set)
     interrupted: list[int] = field(default_factory=list)
     stopped_at: int | None = None
     stop_reason: str | None = None

@@ -35,6 +35,7 @@ from autograder.gradebook import GradebookWriter
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
 from autograder.release import CourseFolder, present_chapters
+from autograder.savings import Savings
 from autograder.tables import export_tables
 from autograder.worker import Result, Task
 
@@ -68,8 +69,11 @@ def default_jobs() -> int:
 
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR, progress: bool = True,
-          figures: bool = False, limits: Limits = Limits()) -> GradingRun:
-    """Grade every submission under ``submissions`` (see the module docstring)."""
+          figures: bool = False, limits: Limits = Limits(), savings: Savings = Savings()) -> GradingRun:
+    """Grade every submission under ``submissions`` (see the module docstring).
+
+    savings: the work grading leaves out where it cannot change a grade (``autograder.savings``).
+    """
     from autograder.feedback import warm_up
 
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
@@ -94,7 +98,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
-                      tuple(notes), problem, timestamp, figures)
+                      tuple(notes), problem, timestamp, figures, savings)
                  for student, chapter, nb, notes, problem, timestamp in found]
         warm_up()
         results = _run(tasks, jobs or default_jobs(), course.db_url, out, progress)

@@ -9,8 +9,10 @@
 - Environment: small and explicit; nothing of the grader's own environment leaks in.
 - Command line: the confinement's wrapper (bubblewrap, then prlimit: see
   ``autograder.confinement``), then this interpreter's ipykernel, with the grader's own
-  code to run before any cell (``startup``: the guard, the freeze points) as IPython's
-  ``exec_lines``. The wrapper enters through the kernel manager
+  code to run before any cell (``startup``: the guard, the freeze points, the setup cell's
+  imports for a warm kernel: ``preimport_code``) as IPython's ``exec_lines``. A lean kernel
+  (``Savings.lean_kernel``) starts with the imports of ipykernel's debugger (debugpy) and
+  IPython's completer engine (jedi) made to fail, so neither loads: grading uses neither. The wrapper enters through the kernel manager
   (``GradingKernelManager.wrapper``), which also gives the connection file to a kernel with
   a user id of its own.
 - In the sandbox, the first process is a *keeper* that starts the kernel and outlives it:
@@ -22,6 +24,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import sys
@@ -32,15 +35,28 @@ from typing import Any
 
 import psutil
 from jupyter_client.manager import AsyncKernelManager
+from nbformat import NotebookNode
 
+from autograder.cells import is_code, is_locked, is_test
 from autograder.confinement import KernelConfinement
 
-__all__ = ["GradingKernelManager", "kernel_manager", "kernel_env", "scratch_folder"]
+__all__ = ["GradingKernelManager", "kernel_manager", "kernel_env", "scratch_folder", "setup_modules",
+           "preimport_code"]
 
 # In the sandbox the kernel's parent is the keeper, not the grader that JPY_PARENT_PID names:
 # ipykernel's parent poller is off, and bubblewrap's --die-with-parent does its job.
 _SANDBOXED_KERNEL_OPTIONS = ["--IPKernelApp.parent_handle=1"]
 
+
+# ipykernel_launcher, without the modules grading never uses (Savings.lean_kernel).
+# As ipykernel_launcher, it takes the working folder off sys.path while ipykernel loads
+# (IPython puts it back), so that the release on PYTHONPATH comes first.
+_LEAN_KERNEL = ("import sys\n"
+                "if sys.path[0] == '':\n"
+                "    del sys.path[0]\n"
+                "sys.modules['debugpy'] = sys.modules['jedi'] = None  # their imports fail: not loaded\n"
+                "from ipykernel import kernelapp\n"
+                "kernelapp.launch_new_instance()\n")
 
 # The sandbox's first process (see the module docstring): it runs the kernel's command line
 # (its arguments) in a child and waits, ignoring the interrupts meant for the kernel.
@@ -67,6 +83,7 @@ class GradingKernelManager(AsyncKernelManager):
     """
 
     figures = False
+    lean = False
     wrapper: list[str] = []
     startup: list[str] = []
     sandboxed = False
@@ -79,7 +96,8 @@ class GradingKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.kernel_uid, self.kernel_uid)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = _kernel_command(self.connection_file, self.figures, self.startup) + list(extra_arguments or [])
+        command = _kernel_command(self.connection_file, self.figures, self.startup, self.lean)
+        command += list(extra_arguments or [])
         if self.sandboxed:
             command = [sys.executable, "-I", "-S", "-c", _KEEPER] + command + _SANDBOXED_KERNEL_OPTIONS
         return self.wrapper + command
@@ -99,7 +117,7 @@ class GradingKernelManager(AsyncKernelManager):
             while time.monotonic() < give_up and started.poll() is None:
                 for keeper in root.children(recursive=True):
                     if keeper.cmdline()[1:5] == ["-I", "-S", "-c", _KEEPER]:
-                        kernels = [p for p in keeper.children() if "ipykernel_launcher" in p.cmdline()]
+                        kernels = [p for p in keeper.children() if self.connection_file in p.cmdline()]
                         if kernels:
                             self.kernel_process = kernels[0]
                             return
@@ -128,15 +146,17 @@ class GradingKernelManager(AsyncKernelManager):
 
 
 def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool,
-                   startup: list[str] = ()) -> GradingKernelManager:
+                   startup: list[str] = (), lean: bool = False) -> GradingKernelManager:
     """The manager of one kernel, talking to it over ipc sockets in ``scratch``.
 
     figures: draw matplotlib figures as PNG outputs (default: figures show as text).
     startup: code the kernel runs before it answers (IPython's exec_lines), in order.
+    lean: without debugpy and jedi (``Savings.lean_kernel``).
     """
     km = GradingKernelManager(transport="ipc", ip=str(scratch / ".kernel"),
                               connection_file=str(scratch / ".kernel.json"))
     km.figures = figures
+    km.lean = lean
     km.startup = list(startup)
     km.sandboxed = confinement.sandboxed
     km.kernel_uid = confinement.kernel_uid
@@ -148,10 +168,12 @@ def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool,
     return km
 
 
-def _kernel_command(connection_file: str, figures: bool = False, startup: list[str] = ()) -> list[str]:
+def _kernel_command(connection_file: str, figures: bool = False, startup: list[str] = (),
+                    lean: bool = False) -> list[str]:
     """The student's kernel process: this interpreter's ipykernel."""
+    launcher = ["-c", _LEAN_KERNEL] if lean else ["-m", "ipykernel_launcher"]
     command = [
-        sys.executable, "-m", "ipykernel_launcher", "-f", connection_file,
+        sys.executable, *launcher, "-f", connection_file,
         # No history database in the grader's home folder.
         "--HistoryManager.hist_file=:memory:",
     ] + [f"--IPKernelApp.exec_lines={code}" for code in startup]
@@ -211,3 +233,34 @@ def _font_caches() -> list[Path]:
         return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
     except Exception:  # noqa: BLE001 - no matplotlib: nothing to copy
         return []
+
+
+def setup_modules(nb: NotebookNode) -> tuple[str, ...]:
+    """The modules the notebook's setup cell (its first read-only code cell) imports."""
+    setup = next((cell for cell in nb.cells if is_code(cell) and is_locked(cell) and not is_test(cell)), None)
+    if setup is None:
+        return ()
+    try:
+        tree = ast.parse(setup.source)
+    except SyntaxError:
+        return ()
+    modules: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            modules += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules.append(node.module)
+    return tuple(dict.fromkeys(modules))
+
+
+def preimport_code(modules: tuple[str, ...]) -> str:
+    """Startup code that imports ``modules`` (binding no name; one that fails is left to the
+    setup cell, which shows its error)."""
+    return ("def __autograder_preimport(names):\n"
+            "    for name in names:\n"
+            "        try:\n"
+            "            __import__(name)\n"
+            "        except Exception:\n"
+            "            pass\n"
+            f"__autograder_preimport({tuple(modules)!r})\n"
+            "del __autograder_preimport\n")

@@ -25,9 +25,11 @@ from autograder.files import write_atomic
 from autograder.kernel import KernelRunner
 from autograder.limits import Limits
 from autograder.reference_imports import reference_imports
+from autograder.savings import Savings
 from autograder.scoring import score_notebook
 from autograder.status import cell_name, execution_status, unenforced
 from autograder.submission import restore
+from autograder.teaching import cells_to_skip
 from autograder.upload import InvalidSubmission, read_notebook
 
 __all__ = ["Task", "Result", "grade_submission", "zero_result"]
@@ -36,7 +38,7 @@ __all__ = ["Task", "Result", "grade_submission", "zero_result"]
 @dataclass(frozen=True)
 class Task:
     """One submission to grade. notebook is None when the folder holds no gradable notebook
-    (``problem`` then says why)."""
+    (``problem`` then says why). savings: the work grading leaves out (``autograder.savings``)."""
 
     student: str
     chapter: str
@@ -48,6 +50,7 @@ class Task:
     problem: str | None = None
     timestamp: str | None = None
     figures: bool = False
+    savings: Savings = Savings()
 
 
 @dataclass
@@ -104,7 +107,7 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
         with nullcontext(runner) if runner else KernelRunner() as kernels:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
         result.autograded = str(write_atomic(autograded, nbformat.writes(nb)))
-        page = render_feedback(nb, task.assignment, result.scores, notes)
+        page = render_feedback(nb, task.assignment, result.scores, notes, quick=task.savings.quick_feedback)
     result.feedback = str(write_atomic(feedback, page))
     result.seconds = time.monotonic() - started
     return result
@@ -129,7 +132,8 @@ def _grade_notebook(task: Task, submitted: NotebookNode, notes: list[str],
     assignment = task.assignment
     nb, restoration = restore(submitted, assignment)
     notes += restoration.notes()
-    execution = runner.run(nb, Path(assignment.runtime), task.limits, task.figures)
+    skip = cells_to_skip(nb, assignment.teaching) if task.savings.skip_teaching else set()
+    execution = runner.run(nb, Path(assignment.runtime), task.limits, task.figures, frozenset(skip), task.savings)
     status, faults = execution_status(nb, execution, task.limits)
     notes += faults
     tests_of = assignment.exercise_tests

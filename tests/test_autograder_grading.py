@@ -67,7 +67,7 @@ def _without(nb, *grade_ids):
 
 
 
-def _submissions(root):
+def write_batch(root):
     """Write the batch; return {(student, chapter): (expected score, status, words in detail)}."""
     rel = release(["01_feedforward", "02_backprop"], root / "release", FIXTURES)
     blank1 = nbformat.read(rel["01_feedforward"] / "01_feedforward.ipynb", as_version=4)
@@ -134,7 +134,7 @@ def _submissions(root):
 
 
 def _grade_batch(root):
-    expected = _submissions(root)
+    expected = write_batch(root)
     (root / "expected.json").write_text(json.dumps([[s, c, *v] for (s, c), v in expected.items()]))
     grade(root / "submitted", root / "out", jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS)
 
