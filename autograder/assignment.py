@@ -25,6 +25,7 @@ class Assignment:
     gradebook_sources: grade_id -> the source nbgrader keeps in its gradebook for that cell
         (for test cells, hidden tests included); locked cells are restored from these.
     runtime: the release folder (student nnlib, assets) that grading kernels import from.
+    digest: what the release was made from (``autograder.fingerprints.chapter_digest``).
     """
 
     chapter: str
@@ -32,6 +33,7 @@ class Assignment:
     gradebook_sources: dict[str, str]
     runtime: str
     notebook: str = field(default="")
+    digest: str = ""
 
     def __post_init__(self) -> None:
         if not self.notebook:

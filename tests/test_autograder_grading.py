@@ -226,7 +226,7 @@ def test_regrading_through_the_command_gives_the_same_tables(batch, tmp_path):
     shutil.copytree(root / "out", out)  # re-grade a copy: other tests read the original
     before = [(out / name).read_bytes() for name in ("grades.csv", "grades_detail.csv")]
     command = [sys.executable, "-m", "autograder", "grade", str(root / "submitted"), "--out", str(out),
-               "--jobs", "2", "--timeout", str(TIMEOUT), "--source", str(FIXTURES)]
+               "--jobs", "2", "--timeout", str(TIMEOUT), "--source", str(FIXTURES), "--force"]
     again = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "grading: 100%" in again.stderr, "a progress bar while grading"
