@@ -193,6 +193,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from autograder.cluster import ClusterError
     from autograder.grading import GradingError
     from autograder.release import ReleaseError
     from autograder.strip import MarkerError
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo}[args.command]
     try:
         return command(args)
-    except (GradingError, ReleaseError, MarkerError) as exc:
+    except (GradingError, ClusterError, ReleaseError, MarkerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
