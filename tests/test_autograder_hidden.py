@@ -8,7 +8,6 @@ cell, and a kernel that dies later leaves the earlier regions their copies.
 
 from __future__ import annotations
 
-import ast
 import shutil
 
 import nbformat
@@ -21,6 +20,7 @@ from autograder.hidden import check_test, phase_one_source, split_test
 from autograder.limits import Limits
 from autograder.release import ReleaseError, release
 from autograder.scoring import score_notebook
+from autograder.teaching import bound_names, needed_names
 from autograder.status import execution_status
 from fixtures import support
 
@@ -141,17 +141,7 @@ def test_the_cells_before_a_dead_or_stuck_kernel_keep_their_hidden_points(runner
 
 def _bound(source: str) -> set[str]:
     """Names a piece of code binds anywhere in it (assignments, loops, imports, defs)."""
-    names = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-    return names
+    return set(bound_names(source) or ())
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.parent.parent.name}-{p.stem}") for p in
@@ -170,8 +160,7 @@ def test_no_hidden_region_reads_a_name_only_another_hidden_region_defines(path):
         split = split_test(cell.source)
         for visible, region in zip(split.visible, split.hidden):
             outside |= _bound(visible)
-            read = {n.id for n in ast.walk(ast.parse(region)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-            needed = (read - _bound(region) - outside) & set(inside)
+            needed = (set(needed_names(region) or ()) - _bound(region) - outside) & set(inside)
             problems += [f"{grade_id(cell)} reads {name}, defined only by the hidden region of {inside[name]}"
                          for name in sorted(needed)]
             inside.update({name: grade_id(cell) for name in _bound(region)})
