@@ -25,7 +25,10 @@ kernel left (``autograder.deferred``), and kills it all.
   readable by its owner only), the notebook is run again without one (so without the
   process limit); once that works, the process's later kernels run without one too.
 - Reusing a kernel between submissions would let one student's code change another's
-  results, so only the imports of the *worker* are reused, never the kernel.
+  results, so only the imports of the *worker* are reused, never the kernel. A warm kernel
+  (``Savings.warm_kernel``) is started for the next notebook while the current one runs,
+  and serves that notebook only; one started for another kind of notebook (other limits,
+  another chapter) is discarded unused.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 
+from autograder.cgroup import KernelCgroup
 from autograder.client import GradingClient
 from autograder.confinement import Confinement, KernelConfinement
 from autograder.deferred import HiddenPipes, run_hidden_regions
@@ -54,7 +58,6 @@ from autograder.execution import Execution
 from autograder.freeze import setup_code
 from autograder.guard import SNAPSHOT
 from autograder.hidden import HiddenRegion, hidden_regions
-from autograder.cgroup import KernelCgroup
 from autograder.launch import (GradingKernelManager, kernel_env, kernel_manager, preimport_code, scratch_folder,
                                setup_modules)
 from autograder.limits import Limits
