@@ -13,8 +13,9 @@ does not run: a cell the student left exactly as released (same id, same source)
 cell that runs needs a name it defines. A cell needs a name it reads before it surely binds
 it itself (``needed_names``: Python's ``ast`` for the order of its statements, ``symtable``
 for what functions and comprehensions read); a test that sets ``z = ...`` before using
-``z`` does not need a demonstration's ``z``. This is taken in closure: a kept teaching
-cell's own needs keep others. A cell that can reach names without writing them
+``z`` does not need a demonstration's ``z``; a function a cell defines reads its globals
+when it is called, so those count even for a teaching cell that comes after it
+(``called_later``). This is taken in closure: a kept teaching cell's own needs keep others. A cell that can reach names without writing them
 (``globals()``, ``eval``, ``get_ipython``, IPython's ``_``/``In``/``Out``, a magic, anything
 that does not parse) keeps every teaching cell before it.
 
@@ -34,7 +35,8 @@ from nbformat import NotebookNode
 
 from autograder.cells import has_nbgrader_meta, is_code
 
-__all__ = ["TEACHING", "is_teaching", "teaching_cells", "cells_to_skip", "bound_names", "needed_names"]
+__all__ = ["TEACHING", "is_teaching", "teaching_cells", "cells_to_skip", "bound_names", "needed_names",
+           "called_later"]
 
 TEACHING = {"autograder": {"teaching": True}}
 
@@ -157,7 +159,7 @@ def _global_reads(statement: ast.stmt) -> set[str]:
         child = tables.pop()
         tables += child.get_children()
         reads |= {s.get_name() for s in child.get_symbols()
-                  if s.is_referenced() and (s.is_global() or s.is_free() and not s.is_local())}
+                  if s.is_referenced() and s.is_global()}
     return reads
 
 
@@ -190,8 +192,29 @@ def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
     while waiting:
         reader = waiting.pop()
         reads = needed_names(nb.cells[reader].source)
+        later = called_later(nb.cells[reader].source)
         for teacher in sorted(candidates - kept):
-            if teacher < reader and (reads is None or reads & defines[teacher]):
+            # A function an earlier cell defines reads its globals when it is called, later.
+            uses = reads if teacher < reader else later
+            if uses is None or uses & defines[teacher]:
                 kept.add(teacher)
                 waiting.append(teacher)
     return candidates - kept
+
+
+@lru_cache(maxsize=4096)
+def called_later(source: str) -> frozenset[str] | None:
+    """The global names the functions (and methods, lambdas) a cell defines read when they are
+    called, which may be after a later cell ran; None where the cell may reach any name."""
+    if needed_names(source) is None:
+        return None
+    table = symtable.symtable(source, "<cell>", "exec")
+    reads: set[str] = set()
+    tables = list(table.get_children())
+    while tables:
+        child = tables.pop()
+        tables += child.get_children()
+        if child.get_type() != "class":  # a class body runs where it stands; its methods later
+            reads |= {s.get_name() for s in child.get_symbols()
+                      if s.is_referenced() and s.is_global()}
+    return frozenset(reads)

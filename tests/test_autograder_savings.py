@@ -64,8 +64,10 @@ def test_a_teaching_cell_is_skipped_unless_a_cell_that_runs_reads_what_it_define
     uses = _teach("grid = np.linspace(-scale, scale, 5)", "demo")
     assert _skipped([setup, uses, _plain("print(grid)", "mine")]) == []
     assert _skipped([setup, uses, _plain("print(scale)", "mine")]) == ["demo"]
-    # A name read before the teaching cell that defines it does not need that cell.
+    # A name read before the teaching cell that defines it does not need that cell, unless it
+    # is read by a function, which reads it when it is called (later).
     assert _skipped([_plain("print(grid)", "mine"), demo]) == ["demo"]
+    assert _skipped([_plain("def relu(z):\n    return z * grid", "mine"), demo]) == []
 
 
 def test_an_edited_teaching_cell_and_cells_that_reach_any_name_keep_them():
