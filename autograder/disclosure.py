@@ -1,4 +1,4 @@
-"""What a student may see of a failed hidden test: its exception's type and the instructor's words.
+"""What a student may see of a failed hidden test: its exception's type, the instructor's own words.
 
 A hidden region calls the student's functions, and student code can read anything in the
 process it runs in, hidden source included. So nothing that comes out of a hidden region is

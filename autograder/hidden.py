@@ -1,4 +1,4 @@
-"""A test cell's hidden regions: where they are, and the code that runs while the student's does.
+"""A test cell cut at its hidden regions: its visible code runs with the student's, its regions later.
 
 nbgrader marks hidden tests inside a test cell with two comment lines::
 
