@@ -17,8 +17,8 @@ Each is timed from the command's start to its end (interpreter start and imports
 included), and the script checks that every submission got full marks. It prints seconds,
 seconds per submission and the ratios: jobs1/jobs2 (the speed-up of two workers; the
 target is >= 1.7 on 2 cores) and plain/jobs1, plain/jobs2 (> 1 means faster than plain
-nbgrader; the target for plain/jobs2 is >= 8). Timings are noisy on a shared machine; --rounds repeats the three and reports
-medians. Not a test: nothing is asserted about time.
+nbgrader; the target for plain/jobs2 is >= 8). Timings are noisy on a shared machine;
+--rounds repeats the three and reports medians. Not a test: nothing is asserted about time.
 """
 
 from __future__ import annotations
