@@ -205,16 +205,23 @@ def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
 @lru_cache(maxsize=4096)
 def called_later(source: str) -> frozenset[str] | None:
     """The global names the functions (and methods, lambdas) a cell defines read when they are
-    called, which may be after a later cell ran; None where the cell may reach any name."""
+    called, which may be after a later cell ran; None where the cell may reach any name.
+    Comprehensions run where they stand, and so does a generator expression unless the cell
+    keeps one in a name (``gen = (... for ...)``)."""
     if needed_names(source) is None:
         return None
-    table = symtable.symtable(source, "<cell>", "exec")
+    tree = ast.parse(source)
+    kept_generators = any(isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.GeneratorExp)
+                          and all(isinstance(t, ast.Name) for t in (node.targets if isinstance(node, ast.Assign)
+                                                                    else [node.target]))
+                          for node in ast.walk(tree))
+    immediate = {"listcomp", "setcomp", "dictcomp"} | (set() if kept_generators else {"genexpr"})
     reads: set[str] = set()
-    tables = list(table.get_children())
+    tables = list(symtable.symtable(source, "<cell>", "exec").get_children())
     while tables:
         child = tables.pop()
         tables += child.get_children()
-        if child.get_type() != "class":  # a class body runs where it stands; its methods later
-            reads |= {s.get_name() for s in child.get_symbols()
-                      if s.is_referenced() and s.is_global()}
+        # A class body runs where it stands (its methods later), and so do comprehensions.
+        if child.get_type() != "class" and child.get_name() not in immediate:
+            reads |= {s.get_name() for s in child.get_symbols() if s.is_referenced() and s.is_global()}
     return frozenset(reads)
