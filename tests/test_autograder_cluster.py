@@ -170,3 +170,17 @@ def test_a_worker_killed_mid_batch_loses_no_grade_and_records_none_twice(cluster
     local = tmp_path / "local"
     grade(tmp_path / "submitted", local, jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS)
     assert _tables(out) == _tables(local)
+
+
+def test_the_summary_names_the_workers_without_bubblewrap(tmp_path):
+    from autograder.grading import GradingRun
+    from autograder.summary import summary_table
+    from autograder.worker import Result
+
+    results = [Result("ann", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False, worker="box2 (tcp://10.0.0.2:4001)"),
+               Result("bob", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, worker="box1 (tcp://10.0.0.1:4001)"),
+               Result("cy", CH, "graded", "", {"t": 1.0}, {"t": 1.0}, sandboxed=False, worker="box3 (tcp://10.0.0.3:4001)")]
+    table = summary_table(GradingRun(results, tmp_path, tmp_path / "g.csv", tmp_path / "d.csv"))
+    warning = next(line for line in table.splitlines() if line.startswith("WARNING: no sandbox"))
+    assert "on box2 (tcp://10.0.0.2:4001), box3 (tcp://10.0.0.3:4001)" in warning and "box1" not in warning
+    assert "2 submission(s)" in warning
