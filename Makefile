@@ -12,7 +12,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 EDITION      := _work/student
 EDITION_VENV := _work/student-venv
 
-.PHONY: install demo test crosscheck lab author playground bench clean
+# Debian packages the tests need: chromium (the browser tests), bubblewrap (the grading
+# sandbox), postgresql (a real PostgreSQL gradebook). `make test` installs the missing ones
+# as root; as another user it stops at once with the command to run.
+DEBIAN_PACKAGES := chromium bubblewrap postgresql
+
+.PHONY: install system-packages demo test crosscheck lab author playground bench clean
 
 $(STAMP): requirements.txt student/requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,12 +29,30 @@ $(STAMP): requirements.txt student/requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+## The Debian packages the tests need (see DEBIAN_PACKAGES), installed where missing.
+system-packages:
+	@missing=""; \
+	for package in $(DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        echo "installing the Debian packages the tests need:$$missing"; \
+	        export DEBIAN_FRONTEND=noninteractive; \
+	        apt-get update -qq && apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    else \
+	        echo "make test needs the Debian packages$$missing; install them as root, then run make test again:" >&2; \
+	        echo "    sudo sh -c 'apt-get update && apt-get install -y$$missing'" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
+
 ## The main job.
 demo: install
 	$(BIN)/python -m autograder demo
 
-## Every test except the PyTorch cross-checks (see `make crosscheck`).
-test: install
+## Every test except the PyTorch cross-checks (see `make crosscheck`); installs what the tests need first.
+test: system-packages install
 	$(BIN)/python -m pytest -n $(JOBS) -m "not crosscheck" --ignore=tests/crosscheck tests
 
 ## nnlib against PyTorch CPU; installs torch (CPU build) into .venv first.

@@ -92,6 +92,11 @@ def _add_grade(commands) -> None:
                      help="grade only this chapter (repeatable; default: every chapter found)")
     grd.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                      help="parallel worker processes, one kernel each (default: the number of cores)")
+    grd.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                     help="grade on the workers of this running Dask cluster instead of --jobs processes here "
+                          "(this process stays the only writer of the gradebook and the files)")
+    grd.add_argument("--force", action="store_true",
+                     help="grade every submission again, also those unchanged since the last run into DIR")
     for field, option in option_fields():
         grd.add_argument(option.flag, dest=field.name, type=_limit_type(option, field.default),
                          default=option.shown(field.default), metavar=option.metavar,
@@ -173,7 +178,8 @@ def _grade(args: argparse.Namespace) -> int:
         print("--jobs must be at least 1", file=sys.stderr)
         return 2
     run = grade(args.submissions, args.out, args.chapter, args.jobs, args.db, args.source,
-                progress=not args.quiet, figures=args.figures, limits=_limits(args))
+                progress=not args.quiet, figures=args.figures, limits=_limits(args), force=args.force,
+                scheduler=args.scheduler)
     print(summary_table(run))
     print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
     return 0
@@ -187,6 +193,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from autograder.cluster import ClusterError
     from autograder.grading import GradingError
     from autograder.release import ReleaseError
     from autograder.strip import MarkerError
@@ -194,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo}[args.command]
     try:
         return command(args)
-    except (GradingError, ReleaseError, MarkerError) as exc:
+    except (GradingError, ClusterError, ReleaseError, MarkerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

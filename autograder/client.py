@@ -9,8 +9,13 @@
   like nbgrader) and the next cells still run; a cell that ignores the interrupt for
   ``Limits.interrupt_grace`` more seconds, or a notebook past its ``Limits.notebook_timeout``,
   stops the run, as does a kernel that dies.
-- The guard (``autograder.guard``): snapshot before the first cell, the setup cell's names
-  kept after it, everything put back before each test cell, all as silent requests.
+- The guard (``autograder.guard``): its snapshot taken as the kernel starts, the setup
+  cell's names kept after the setup cell, everything put back before each test cell, all
+  as silent requests.
+- Teaching cells the grader leaves out (``skip``, see ``autograder.teaching``) are not run.
+- Hidden tests: a test cell runs its visible code only, with a freeze point where each of
+  its hidden regions stood (``autograder.hidden``, ``autograder.freeze``); the regions run
+  after the notebook (``autograder.deferred``).
 - A cell whose kernel reply reports an error is recorded as failed, whatever its outputs show.
 """
 
@@ -26,7 +31,9 @@ from nbformat import NotebookNode
 
 from autograder.cells import is_code, is_locked, is_test
 from autograder.execution import Execution
-from autograder.guard import AFTER_SETUP, BEFORE_TEST, SNAPSHOT
+from autograder.freeze import freeze_call
+from autograder.guard import AFTER_SETUP, BEFORE_TEST, INSTALLED
+from autograder.hidden import HiddenRegion, phase_one_source, split_test
 from autograder.limits import Limits
 
 __all__ = ["GradingClient"]
@@ -38,7 +45,8 @@ class GradingClient(NotebookClient):
     What happens is written into ``execution`` as the cells run.
     """
 
-    def __init__(self, km: AsyncKernelManager, limits: Limits, deadline: float | None, execution: Execution) -> None:
+    def __init__(self, km: AsyncKernelManager, limits: Limits, deadline: float | None, execution: Execution,
+                 regions: list[HiddenRegion] = (), skip: frozenset[int] = frozenset()) -> None:
         super().__init__(
             execution.notebook, km=km, timeout=None, timeout_func=self._cell_timeout, allow_errors=True,
             interrupt_on_timeout=True, error_on_timeout=None, store_widget_state=False,
@@ -52,6 +60,11 @@ class GradingClient(NotebookClient):
         self.over_budget = False
         self.output_sizes: dict[int, int] = {}
         self.total_output = 0
+        self.skip = frozenset(skip)
+        execution.skipped = set(self.skip)
+        self.regions: dict[int, list[HiddenRegion]] = {}
+        for region in regions:
+            self.regions.setdefault(region.cell, []).append(region)
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep at most ``limits.output_bytes`` of text per cell and ``limits.notebook_output_bytes``
@@ -136,20 +149,34 @@ class GradingClient(NotebookClient):
                 return msg
         raise CellTimeoutError.error_from_timeout_and_cell("Cell ignored the interrupt", timeout, cell)
 
+    async def _execute(self, cell: NotebookNode, index: int) -> None:
+        """Run one cell; a test cell with hidden regions runs its visible code with a freeze
+        point in each region's place (its source in the notebook stays whole)."""
+        regions = self.regions.get(index)
+        if not regions:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+            return
+        whole = cell.source
+        cell.source = phase_one_source(split_test(whole), [freeze_call(r.number, r.ends_cell) for r in regions])
+        try:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+        finally:
+            cell.source = whole
+
     async def run_cells(self) -> None:
         """Run the code cells in order, the guard around the test cells, until the end, the
         kernel's death, a cell that ignores its interrupt, or the notebook's time budget."""
-        guarding = self.limits.guard_tests and await self.guard(SNAPSHOT)
+        guarding = self.limits.guard_tests and await self.guard(INSTALLED)
         setup_seen = False
         execution = self.execution
         for index, cell in enumerate(self.nb.cells):
-            if not is_code(cell):
+            if not is_code(cell) or index in self.skip:
                 continue
             self.current_index = index
             if guarding and is_test(cell) and not await self.guard(BEFORE_TEST):
                 execution.tampered.append(index)
             try:
-                await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+                await self._execute(cell, index)
             except DeadKernelError:
                 execution.stopped_at, execution.stop_reason = index, "died"
                 return
@@ -161,7 +188,7 @@ class GradingClient(NotebookClient):
                 setup_seen = True  # the first read-only code cell: the setup cell
                 await self.guard(AFTER_SETUP)
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                following = [i for i, c in enumerate(self.nb.cells) if i > index and is_code(c)]
+                following = [i for i, c in enumerate(self.nb.cells) if i > index and is_code(c) and i not in self.skip]
                 if following:
                     execution.stopped_at, execution.stop_reason = following[0], "budget"
                     return

@@ -68,12 +68,16 @@ class Confinement:
         self._uids = itertools.count()
         self._groups = itertools.count()
 
-    def kernel(self, limits: Limits, runtime: Path, scratch: Path, own_uid: bool = True) -> KernelConfinement:
+    def kernel(self, limits: Limits, runtime: Path, scratch: Path, own_uid: bool = True,
+               grader_processes: int = 0) -> KernelConfinement:
         """How the next kernel, with its scratch folder ``scratch``, is confined; gives its
         working folder to its user id where it has one.
 
         own_uid: False where a kernel could not start under a user id of its own here (the
         kernel then runs without one, and without the process limit).
+        grader_processes: processes of the grader's own that run under the kernel's user id
+        (the sandbox's keeper, the copies kept for the hidden tests): the process limit is
+        raised by as many, so that the student's code still gets ``Limits.processes``.
         """
         sandboxed = self.sandbox.available if limits.sandbox is None else bool(limits.sandbox)
         kernel_uid, counted_alone = self._isolation(sandboxed, own_uid)
@@ -87,7 +91,7 @@ class Confinement:
                 _give_to(scratch / "work", kernel_uid)
         wrapper = self.sandbox.command(runtime, scratch, kernel_uid, disk) if sandboxed else []
         return KernelConfinement(sandboxed, kernel_uid, process_limit, disk,
-                                 tuple(wrapper + _limits_command(limits, process_limit)))
+                                 tuple(wrapper + _limits_command(limits, process_limit, grader_processes)))
 
     def _isolation(self, sandboxed: bool, own_uid: bool) -> tuple[int | None, bool]:
         """(the user id the kernel drops to, or None; whether its processes are counted alone)."""
@@ -111,7 +115,7 @@ class Confinement:
         return group
 
 
-def _limits_command(limits: Limits, process_limit: bool) -> list[str]:
+def _limits_command(limits: Limits, process_limit: bool, grader_processes: int = 0) -> list[str]:
     """Resource limits set by util-linux's prlimit just before the kernel starts."""
     prlimit = shutil.which("prlimit")
     if not prlimit or not sys.platform.startswith("linux"):
@@ -122,7 +126,7 @@ def _limits_command(limits: Limits, process_limit: bool) -> list[str]:
     if limits.file_size:
         options.append(f"--fsize={int(limits.file_size)}")
     if process_limit:
-        options.append(f"--nproc={int(limits.processes)}")
+        options.append(f"--nproc={int(limits.processes) + int(grader_processes)}")
     return [prlimit, *options, "--"]
 
 

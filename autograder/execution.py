@@ -14,7 +14,7 @@ class Execution:
     """What happened when a notebook ran.
 
     notebook: the notebook with outputs. executed: indices of the code cells the kernel
-    answered. interrupted: cells stopped by the per-cell timeout. stopped_at / stop_reason:
+    answered. skipped: teaching cells left out (``autograder.teaching``). interrupted: cells stopped by the per-cell timeout. stopped_at / stop_reason:
     the cell at which the run ended early and why ("timeout", "died", "budget"), else None.
     error: the kernel could not be started (then nothing ran). kernel_log: the last
     characters the kernel process wrote to its own stdout and stderr. truncated: cells whose
@@ -24,10 +24,15 @@ class Execution:
     (the sandbox gave the kernel a user id of its own, ``kernel_uid``, or a user namespace).
     disk_limit: the working folder was a tmpfs of ``Limits.disk``. cpu_limit: the kernel's
     processes were under a CPU quota of ``Limits.cpus``.
+    Of the hidden regions, run after the notebook (``autograder.deferred``): lost: test cells
+    whose copy of the kernel was gone; hidden_stderr: what their regions wrote to stderr
+    (cell -> text); hidden_value: the cell's value when a region ends it (nbgrader's partial
+    credit; cell -> its text). A region's error is an output of its cell, as shown to students.
     """
 
     notebook: NotebookNode
     executed: set[int] = field(default_factory=set)
+    skipped: set[int] = field(default_factory=set)
     interrupted: list[int] = field(default_factory=list)
     stopped_at: int | None = None
     stop_reason: str | None = None
@@ -42,3 +47,6 @@ class Execution:
     kernel_uid: int | None = None
     disk_limit: bool = False
     cpu_limit: bool = False
+    lost: list[int] = field(default_factory=list)
+    hidden_stderr: dict[int, str] = field(default_factory=dict)
+    hidden_value: dict[int, str] = field(default_factory=dict)

@@ -12,11 +12,16 @@ export`` work there):
     source/, release/                  what nbgrader built from the chapters' source notebooks
 
 Steps: (1) the parent process builds each chapter's release with nbgrader (recording its
-cells in the gradebook); (2) worker processes (autograder.pool) grade submissions, one
-kernel each (autograder.worker); (3) the parent records every result in the gradebook as it
-arrives (the only writer, autograder.gradebook), shows a progress bar, and (4) exports the
-tables; the command line then prints a summary (autograder.summary). Each submission gets a
-status and a reason (autograder.status).
+cells in the gradebook; a release already built from the same inputs is kept); (2) it
+leaves out each submission graded before from the same notebook, chapter, grader and
+options (``statuses.json`` records what each was graded from: autograder.fingerprints;
+``force`` grades everything again); (3) worker processes on this machine
+(autograder.pool), or the workers of a Dask cluster (autograder.cluster), grade the rest,
+one kernel each (autograder.worker); (4) the parent records every result as it arrives (the
+only writer of the gradebook, autograder.gradebook, and of the feedback and autograded
+files), shows a progress bar, and (5) exports the tables; the command line then prints a
+summary (autograder.summary). Each submission gets a status and a reason
+(autograder.status).
 """
 
 from __future__ import annotations
@@ -31,12 +36,15 @@ from pathlib import Path
 from autograder.cells import grade_id, is_graded
 from autograder.collect import SubmissionsError, find_submissions, submissions_root
 from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
-from autograder.gradebook import GradebookWriter
+from autograder.files import write_atomic
+from autograder.fingerprints import submission_digest
+from autograder.gradebook import GradebookWriter, read_statuses, recorded_result, recorded_submissions
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
 from autograder.release import CourseFolder, present_chapters
+from autograder.savings import Savings
 from autograder.tables import export_tables
-from autograder.worker import Result, Task
+from autograder.worker import Result, Task, problem_page
 
 __all__ = ["GradingRun", "GradingError", "grade", "default_jobs", "DEFAULT_OUT"]
 
@@ -49,14 +57,19 @@ class GradingError(RuntimeError):
 
 @dataclass
 class GradingRun:
-    """What ``grade`` did: one result per submission (by student, then chapter), the output
-    folder, the two tables, and the folders it skipped (with why)."""
+    """What ``grade`` did: one result per submission (by student, then chapter; those left
+    as an earlier run graded them have ``unchanged`` set), the output folder, the two
+    tables, and the folders it skipped (with why)."""
 
     results: list[Result]
     out: Path
     grades_csv: Path
     detail_csv: Path
     skipped: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(r.unchanged for r in self.results)
 
 
 def default_jobs() -> int:
@@ -68,8 +81,15 @@ def default_jobs() -> int:
 
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR, progress: bool = True,
-          figures: bool = False, limits: Limits = Limits()) -> GradingRun:
-    """Grade every submission under ``submissions`` (see the module docstring)."""
+          figures: bool = False, limits: Limits = Limits(), savings: Savings = Savings(),
+          force: bool = False, scheduler: str | None = None) -> GradingRun:
+    """Grade every submission under ``submissions`` (see the module docstring).
+
+    savings: the work grading leaves out where it cannot change a grade (``autograder.savings``).
+    force: grade every submission, also those unchanged since an earlier run.
+    scheduler: the address of a Dask scheduler (``tcp://HOST:PORT``) whose workers grade, in
+    place of ``jobs`` processes on this machine.
+    """
     from autograder.feedback import warm_up
 
     submissions, out = Path(submissions).resolve(), Path(out).resolve()
@@ -93,11 +113,16 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
-        tasks = [Task(student, chapter, str(nb) if nb else None, assignments[chapter], str(out), limits,
-                      tuple(notes), problem, timestamp, figures)
-                 for student, chapter, nb, notes, problem, timestamp in found]
+        options = repr((limits, figures))
+        tasks, digests = [], {}
+        for student, chapter, nb, notes, problem, timestamp in found:
+            tasks.append(Task(student, chapter, str(nb) if nb else None, assignments[chapter], limits,
+                              tuple(notes), problem, timestamp, figures, savings))
+            digests[student, chapter] = submission_digest(nb, repr((notes, problem, timestamp)),
+                                                          assignments[chapter].digest, options)
+        todo, kept = (tasks, []) if force else _unchanged(tasks, digests, out, course.db_url)
         warm_up()
-        results = _run(tasks, jobs or default_jobs(), course.db_url, out, progress)
+        results = _run(todo, jobs or default_jobs(), scheduler, course.db_url, out, digests, progress) if todo else []
     order = {c: a.test_ids for c, a in assignments.items()}
     for chapter in CHAPTERS:  # chapters graded into this folder by earlier runs
         release_nb = out / "release" / chapter / f"{chapter}.ipynb"
@@ -105,22 +130,68 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
             cells = json.loads(release_nb.read_text(encoding="utf-8"))["cells"]
             order[chapter] = [grade_id(c) for c in cells if is_graded(c)]
     grades_csv, detail_csv = export_tables(course.db_url, out, out / "statuses.json", order)
+    results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
     return GradingRun(results, out, grades_csv, detail_csv, skipped)
 
 
-def _run(tasks: list[Task], jobs: int, db_url: str, out: Path, progress: bool) -> list[Result]:
+def _unchanged(tasks: list[Task], digests: dict, out: Path, db_url: str) -> tuple[list[Task], list[Result]]:
+    """(the tasks to grade, the results recorded for the others): a submission graded before
+    from the same digest, still in the gradebook and with its feedback page, is left as it is."""
+    record = read_statuses(out / "statuses.json")
+    if not record:
+        return tasks, []
+    present = recorded_submissions(db_url)
+    todo, kept = [], []
+    for task in tasks:
+        key = (task.student, task.chapter)
+        entry = record.get(f"{task.student}/{task.chapter}", {})
+        page = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
+        if entry.get("digest") == digests[key] and key in present and page.is_file():
+            kept.append(recorded_result(task.student, task.chapter, entry, out))
+        else:
+            todo.append(task)
+    return todo, kept
+
+
+def _backend(jobs: int, scheduler: str | None, count: int):
+    """Where submissions are graded: ``jobs`` processes here, or a Dask cluster's workers."""
+    if scheduler:
+        from autograder.cluster import DaskPool
+
+        return DaskPool(scheduler)
+    return WorkerPool(min(jobs, count))
+
+
+def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: Path, digests: dict,
+         progress: bool) -> list[Result]:
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread in a process that forks
     results = []
+    by_key = {(t.student, t.chapter): t for t in tasks}
     # Workers are forked before the gradebook connection is opened.
-    with WorkerPool(min(jobs, len(tasks))) as pool, GradebookWriter(db_url, out / "statuses.json") as writer, \
+    with _backend(jobs, scheduler, len(tasks)) as pool, GradebookWriter(db_url, out / "statuses.json") as writer, \
             tqdm(total=len(tasks), desc="grading", unit="nb", disable=not progress, file=sys.stderr,
                  dynamic_ncols=True) as bar:
         for result in pool.run(tasks):
-            writer.record(result)
+            key = (result.student, result.chapter)
+            _write_pages(result, by_key[key], out)
+            writer.record(result, digests[key])
             results.append(result)
             bar.set_postfix_str(f"{result.student}/{result.chapter}: {result.status}", refresh=False)
             bar.update()
     return results
+
+
+def _write_pages(result: Result, task: Task, out: Path) -> None:
+    """Write the result's executed notebook and feedback page into ``out`` (a stale executed
+    notebook goes: this submission's run made none)."""
+    autograded = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
+    feedback = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
+    pages, result.pages = result.pages, {}
+    if "autograded" in pages:
+        result.autograded = str(write_atomic(autograded, pages["autograded"]))
+    else:
+        autograded.unlink(missing_ok=True)
+    result.feedback = str(write_atomic(feedback, pages.get("feedback") or problem_page(task, result)))

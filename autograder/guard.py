@@ -1,11 +1,11 @@
 """Keeping the tests' verdicts out of the student's hands (code the grader runs in the kernel).
 
 The test cells run in the student's kernel, after the student's code, so student code could
-change what a test sees. Three silent requests (not cells: nothing shows in the notebook)
-undo that:
+change what a test sees. ``SNAPSHOT``, run as the kernel starts (before any cell), and two
+silent requests (not cells: nothing shows in the notebook) undo that:
 
-- ``SNAPSHOT`` runs before any cell: it keeps the contents of numpy, numpy.testing,
-  numpy.linalg, math, operator and builtins, and those modules' ``sys.modules`` entries.
+- ``SNAPSHOT`` keeps the contents of numpy, numpy.testing, numpy.linalg, math, operator and
+  builtins, and those modules' ``sys.modules`` entries.
 - ``AFTER_SETUP`` runs after the setup cell (a locked cell, restored from the release): it
   keeps the names that cell defined (``np``, imported helpers...).
 - ``BEFORE_TEST`` runs before each test cell: it puts back every module attribute, module and
@@ -13,7 +13,8 @@ undo that:
   ``builtins.abs = ...``, ``np = fake``), removes IPython's custom exception handler (which
   could hide a failing assert), and wraps each function the student defined so that a value
   of a student-made class that redefines comparisons or numpy conversion (``__eq__`` always
-  True) raises instead of passing a test.
+  True) raises instead of passing a test. The copy of the kernel that runs a test cell's
+  hidden regions runs it again first (``autograder.freeze``).
 
 The grader also scores a test cell 0 when the kernel's reply says it failed, even if no
 error was shown, and looks only at errors, never at printed text ("All tests passed").
@@ -26,7 +27,7 @@ the instructor sees the code in the autograded notebook.
 
 from __future__ import annotations
 
-__all__ = ["SNAPSHOT", "AFTER_SETUP", "BEFORE_TEST"]
+__all__ = ["SNAPSHOT", "INSTALLED", "AFTER_SETUP", "BEFORE_TEST"]
 
 SNAPSHOT = r'''
 def __autograder_snapshot():
@@ -102,6 +103,9 @@ def __autograder_snapshot():
 __autograder_after_setup, __autograder_before_test = __autograder_snapshot()
 del __autograder_snapshot
 '''
+
+# A silent request that succeeds where SNAPSHOT ran.
+INSTALLED = "__autograder_before_test"
 
 AFTER_SETUP = "__autograder_after_setup(get_ipython().user_ns)"
 

@@ -5,8 +5,16 @@ made once per process (the worker's) and kept: it holds the event loop, the mach
 of confinement (``autograder.confinement``, probed once) and what it learnt while running
 kernels. For each notebook it makes a scratch folder and a kernel manager
 (``autograder.launch``), whose command line carries the confinement's wrapper (bubblewrap,
-prlimit), starts the kernel, puts it under its CPU quota, waits for it to answer, runs the
-cells through ``autograder.client.GradingClient``, and kills it.
+prlimit) and the grader's startup code (the guard, the freeze points of the hidden tests),
+starts the kernel, puts it under its CPU quota, waits for it to answer, runs the cells
+through ``autograder.client.GradingClient``, then the hidden regions in the copies the
+kernel left (``autograder.deferred``), and kills it all.
+
+- No student code runs after a hidden test: the notebook runs first with its hidden regions
+  left out, each region later in the copy made where it stood (``autograder.freeze``).
+  When the notebook stops early (a cell that ignores its interrupt, the time budget, a
+  kernel that dies), the copies made before that point still run their regions, so the
+  cells before it keep their points; only the kernel itself is ended first.
 
 - The kernel is killed (SIGKILL to its process group, then whatever is left in its control
   group), never shut down politely: grading needs nothing from it afterwards, and a polite
@@ -17,7 +25,10 @@ cells through ``autograder.client.GradingClient``, and kills it.
   readable by its owner only), the notebook is run again without one (so without the
   process limit); once that works, the process's later kernels run without one too.
 - Reusing a kernel between submissions would let one student's code change another's
-  results, so only the imports of the *worker* are reused, never the kernel.
+  results, so only the imports of the *worker* are reused, never the kernel. A warm kernel
+  (``Savings.warm_kernel``) is started for the next notebook while the current one runs,
+  and serves that notebook only; one started for another kind of notebook (other limits,
+  another chapter) is discarded unused.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import shutil
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -38,14 +50,53 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 
+from autograder.cgroup import KernelCgroup
 from autograder.client import GradingClient
 from autograder.confinement import Confinement, KernelConfinement
+from autograder.deferred import HiddenPipes, run_hidden_regions
 from autograder.execution import Execution
-from autograder.launch import kernel_env, kernel_manager, scratch_folder
+from autograder.freeze import setup_code
+from autograder.guard import SNAPSHOT
+from autograder.hidden import HiddenRegion, hidden_regions
+from autograder.launch import (GradingKernelManager, kernel_env, kernel_manager, preimport_code, scratch_folder,
+                               setup_modules)
 from autograder.limits import Limits
 from autograder.sandbox import Sandbox
+from autograder.savings import Savings
 
 __all__ = ["KernelRunner"]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a kernel is started for: two notebooks with the same plan can use the same kind of
+    kernel (so a warm kernel started for one serves the next).
+
+    hidden: the number of hidden regions (one reserve process and two named pipes each).
+    modules: what the kernel imports before it answers (the setup cell's; warm kernels only).
+    """
+
+    runtime: Path
+    limits: Limits
+    figures: bool
+    hidden: int
+    lean: bool
+    modules: tuple[str, ...]
+
+
+@dataclass
+class _Kernel:
+    """A started kernel: its scratch folder, confinement, manager, log, CPU quota; ``error``
+    where it could not be started."""
+
+    plan: _Plan
+    scratch: Path
+    pipes: HiddenPipes
+    confinement: KernelConfinement
+    km: GradingKernelManager
+    log: _LogTail
+    group: KernelCgroup | None = None
+    error: str | None = None
 
 
 class KernelRunner:
@@ -54,17 +105,22 @@ class KernelRunner:
     confinement: the means of confinement of this process (default: probed here).
     own_uids: whether kernels run under a user id of their own here: None until a kernel
     has tried, True once one started with it, False after one could not start with it.
+    warm: the kernel started for the next notebook, if any (``Savings.warm_kernel``).
     """
 
     def __init__(self, confinement: Confinement | None = None) -> None:
         self.confinement = confinement if confinement is not None else Confinement(Sandbox.probe())
         self.own_uids: bool | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.warm: _Kernel | None = None
 
     def close(self) -> None:
-        if self.loop is not None:
+        if self.loop is not None and not self.loop.is_closed():
+            if self.warm is not None:
+                self.loop.run_until_complete(_discard(self.warm))
+                self.warm = None
             self.loop.close()
-            self.loop = None
+        self.loop = None
 
     def __enter__(self) -> KernelRunner:
         return self
@@ -72,14 +128,20 @@ class KernelRunner:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def run(self, nb: NotebookNode, runtime: Path, limits: Limits = Limits(), figures: bool = False) -> Execution:
+    def run(self, nb: NotebookNode, runtime: Path, limits: Limits = Limits(), figures: bool = False,
+            skip: frozenset[int] = frozenset(), savings: Savings = Savings()) -> Execution:
         """Execute ``nb`` (modified in place) in a new kernel that imports from ``runtime``.
 
         figures: draw matplotlib figures as PNG outputs (default: figures show as text).
+        skip: indices of cells not to run (teaching cells, see ``autograder.teaching``).
+        savings: ``warm_kernel`` starts the next notebook's kernel while this one runs, and
+        ``lean_kernel`` leaves the debugger and jedi out of the kernel.
         """
-        runtime = Path(runtime).resolve()
+        regions = hidden_regions(nb)
+        plan = _Plan(Path(runtime).resolve(), limits, figures, len(regions), savings.lean_kernel,
+                     setup_modules(nb) if savings.warm_kernel else ())
         cells = copy.deepcopy(nb.cells)
-        execution = self._run_once(nb, runtime, limits, figures)
+        execution = self._run_to_completion(lambda warm: self._run(nb, plan, regions, skip, warm and savings.warm_kernel))
         if execution.kernel_uid is None or self.own_uids is not None:
             return execution
         if not execution.error:
@@ -89,87 +151,120 @@ class KernelRunner:
         # that way, without the process limit.
         self.own_uids = False
         nb.cells = cells
-        retry = self._run_once(nb, runtime, limits, figures)
+        retry = self._run_to_completion(lambda warm: self._run(nb, plan, regions, skip, False))
         if retry.error:
             self.own_uids = None  # not the user id's fault: try it again next time
         return retry
 
-    def _run_once(self, nb: NotebookNode, runtime: Path, limits: Limits, figures: bool) -> Execution:
-        scratch = scratch_folder(runtime)
-        try:
-            return self._run_to_completion(self._run(nb, runtime, limits, scratch, figures))
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-
     def _run_to_completion(self, coroutine: Any) -> Any:
-        """Run ``coroutine`` to its end on this runner's event loop (kept between submissions).
+        """Run ``coroutine(warm)`` to its end on this runner's event loop (kept between
+        submissions; ``warm``: a kernel may be started for the next notebook on it).
 
         Where this thread already runs a loop (called from a Jupyter kernel, or under
-        Playwright's sync API), a loop cannot be nested: run it on a helper thread instead.
+        Playwright's sync API), a loop cannot be nested: run it on a helper thread instead,
+        on a loop of its own that ends with it (so no kernel is kept warm on it).
         """
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # no loop running here: the usual case
             if self.loop is None or self.loop.is_closed():
                 self.loop = asyncio.new_event_loop()
-            return self.loop.run_until_complete(coroutine)
+            return self.loop.run_until_complete(coroutine(True))
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, coroutine).result()
+            return pool.submit(asyncio.run, coroutine(False)).result()
 
-    async def _run(self, nb: NotebookNode, runtime: Path, limits: Limits, scratch: Path, figures: bool) -> Execution:
+    async def _launch(self, plan: _Plan) -> _Kernel:
+        """Start a kernel for ``plan`` (it starts up on its own; nothing waits for it here)."""
+        scratch = scratch_folder(plan.runtime)
+        pipes = HiddenPipes(scratch / "hidden", plan.hidden)
+        # The keeper and one process per hidden region (a reserve, then a copy) are the grader's.
+        confinement = self.confinement.kernel(plan.limits, plan.runtime, scratch, own_uid=self.own_uids is not False,
+                                              grader_processes=plan.hidden + 1)
+        startup = [SNAPSHOT] if plan.limits.guard_tests else []
+        if plan.hidden:
+            startup.append(setup_code(pipes.folder, plan.hidden))
+        if plan.modules:
+            startup.append(preimport_code(plan.modules))
+        km = kernel_manager(scratch, confinement, plan.figures, startup, lean=plan.lean)
+        kernel = _Kernel(plan, scratch, pipes, confinement, km, _LogTail())
+        kernel.error = await _start(km, plan.runtime, scratch / "work", kernel.log)
+        if kernel.error is None:
+            process = getattr(km.provisioner, "process", None)
+            kernel.group = self.confinement.cpu_quota(getattr(process, "pid", None), plan.limits.cpus)
+        return kernel
+
+    async def _run(self, nb: NotebookNode, plan: _Plan, regions: list[HiddenRegion], skip: frozenset[int],
+                   warm: bool) -> Execution:
+        kernel, self.warm = self.warm, None
+        if kernel is not None and (kernel.plan != plan or kernel.error):
+            await _discard(kernel)
+            kernel = None
+        if kernel is None:
+            kernel = await self._launch(plan)
         started = time.monotonic()
-        confinement = self.confinement.kernel(limits, runtime, scratch, own_uid=self.own_uids is not False)
+        limits = plan.limits
+        confinement = kernel.confinement
         execution = Execution(notebook=nb, sandboxed=confinement.sandboxed, process_limit=confinement.process_limit,
-                              kernel_uid=confinement.kernel_uid, disk_limit=bool(confinement.disk))
-        km = kernel_manager(scratch, confinement, figures)
+                              kernel_uid=confinement.kernel_uid, disk_limit=bool(confinement.disk),
+                              cpu_limit=kernel.group is not None, error=kernel.error)
         deadline = started + limits.notebook_timeout if limits.notebook_timeout else None
-        client = GradingClient(km, limits, deadline, execution)
-        log = _LogTail()
+        client = GradingClient(kernel.km, limits, deadline, execution, regions, skip)
         try:
-            if await _start(km, runtime, scratch / "work", log, execution):
-                await self._session(km, client, confinement, scratch)
+            if kernel.error is None:
+                await self._session(kernel, client, regions, warm)
         finally:
-            execution.kernel_log = log.text()
-            log.close()
+            execution.kernel_log = await _discard(kernel, client)
         execution.seconds = time.monotonic() - started
         return execution
 
-    async def _session(self, km: AsyncKernelManager, client: GradingClient, confinement: KernelConfinement,
-                       scratch: Path) -> None:
-        """From a started kernel to a killed one: CPU quota, first answer, the cells."""
-        pgid = getattr(km.provisioner, "pgid", None)
-        process = getattr(km.provisioner, "process", None)
-        group = self.confinement.cpu_quota(getattr(process, "pid", None), client.limits.cpus)
-        client.execution.cpu_limit = group is not None
+    async def _session(self, kernel: _Kernel, client: GradingClient, regions: list[HiddenRegion], warm: bool) -> None:
+        """From a started kernel to the end of its hidden regions: first answer, the cells, the
+        regions; once it answered, the next notebook's kernel starts (``warm``)."""
+        km, limits = kernel.km, client.limits
+        client.kc = km.client()
+        client.kc.start_channels()
         try:
-            client.kc = km.client()
-            client.kc.start_channels()
-            try:
-                await _wait_for_ready(client.kc, km, client.limits.startup_timeout)
-            except RuntimeError as exc:
-                client.execution.error = f"the kernel did not start: {exc}"
-                return
-            confinement.seal(scratch)
-            client.kc.allow_stdin = False
-            await client.run_cells()
-        finally:
-            await _kill(km, client, pgid)
-            if group is not None:
-                group.remove()
+            await _wait_for_ready(client.kc, km, limits.startup_timeout)
+        except RuntimeError as exc:
+            client.execution.error = f"the kernel did not start: {exc}"
+            return
+        kernel.confinement.seal(kernel.scratch)
+        client.kc.allow_stdin = False
+        if warm:
+            self.warm = await self._launch(kernel.plan)
+        await client.run_cells()
+        if regions:
+            if client.execution.stop_reason in ("timeout", "budget"):
+                km.kill_kernel()  # stuck or out of time: its copies still hold the earlier cells' state
+            budget = time.monotonic() + limits.notebook_timeout if limits.notebook_timeout else None
+            await asyncio.to_thread(run_hidden_regions, kernel.pipes, regions, client.execution,
+                                    limits.cell_timeout, budget)
 
 
-async def _start(km: AsyncKernelManager, runtime: Path, work: Path, log: _LogTail, execution: Execution) -> bool:
-    """Start the kernel in ``work``, its own output going to ``log``; False (with the error
-    in ``execution``) if it could not be started."""
+async def _start(km: GradingKernelManager, runtime: Path, work: Path, log: _LogTail) -> str | None:
+    """Start the kernel in ``work``, its own output going to ``log``; why it could not be
+    started, or None."""
     try:
         await km.start_kernel(env=kernel_env(runtime, work), cwd=str(work),
                               stdout=log.write_end, stderr=log.write_end)
     except (RuntimeError, OSError) as exc:
-        execution.error = f"the kernel could not be started: {exc}"
-        return False
+        return f"the kernel could not be started: {exc}"
     finally:
         log.started()
-    return True
+    await asyncio.to_thread(km.locate)
+    return None
+
+
+async def _discard(kernel: _Kernel, client: GradingClient | None = None) -> str:
+    """Kill the kernel and everything it started; release its sockets, files and group.
+    Returns the end of the kernel's own log."""
+    await _kill(kernel.km, client)
+    if kernel.group is not None:
+        kernel.group.remove()
+    text = kernel.log.text()
+    kernel.log.close()
+    shutil.rmtree(kernel.scratch, ignore_errors=True)
+    return text
 
 
 class _LogTail:
@@ -231,9 +326,10 @@ async def _wait_for_ready(kc, km: AsyncKernelManager, timeout: float) -> None:
             raise RuntimeError(f"the kernel did not answer within {timeout:g} s")
 
 
-async def _kill(km: AsyncKernelManager, client: GradingClient, pgid: int | None) -> None:
+async def _kill(km: AsyncKernelManager, client: GradingClient | None) -> None:
     """Kill the kernel and everything it started, then release its sockets and files."""
     process = getattr(km.provisioner, "process", None)
+    pgid = getattr(km.provisioner, "pgid", None)
     if pgid:
         try:
             os.killpg(pgid, signal.SIGKILL)
@@ -245,7 +341,7 @@ async def _kill(km: AsyncKernelManager, client: GradingClient, pgid: int | None)
             process.wait(timeout=10)
         except Exception:  # noqa: BLE001 - already gone
             pass
-    if client.kc is not None:
+    if client is not None and client.kc is not None:
         try:
             client.kc.stop_channels()
         except Exception:  # noqa: BLE001

@@ -31,19 +31,22 @@ def _worker_main(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run finally blocks: kill the kernel
     runner = KernelRunner()  # this process's kernels: the sandbox probed once, the event loop kept
-    while True:
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        try:
-            result = grade_submission(task, runner)
-        except Exception:  # noqa: BLE001 - a grader bug must not stop the batch
-            result = zero_result(task, "error", "the grader failed on this submission: "
-                                 + traceback.format_exc(limit=3).strip().splitlines()[-1])
-        conn.send(result)
+    try:
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            try:
+                result = grade_submission(task, runner)
+            except Exception:  # noqa: BLE001 - a grader bug must not stop the batch
+                result = zero_result(task, "error", "the grader failed on this submission: "
+                                     + traceback.format_exc(limit=3).strip().splitlines()[-1])
+            conn.send(result)
+    finally:
+        runner.close()  # the kernel kept warm for a next submission
 
 
 class _Worker:

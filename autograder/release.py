@@ -11,7 +11,12 @@ A chapter's release folder holds what a student downloads::
 ``CourseFolder`` is an nbgrader course folder (``nbgrader_config.py``, ``source/``,
 ``release/``, the gradebook). ``generate`` runs nbgrader's GenerateAssignment on a copy of
 the chapter's source notebook, completes the release folder, and returns an
-``Assignment`` (autograder.assignment): what grading needs to know of the chapter.
+``Assignment`` (autograder.assignment): what grading needs to know of the chapter. The
+release is built again only when what it is made from changed
+(``autograder.fingerprints.chapter_digest``, recorded in ``releases.json``): a term
+re-grades the same course folder many times. A test
+cell whose hidden regions cannot run apart from it (``autograder.hidden.check_test``) is
+refused with a ``ReleaseError`` naming it.
 
 ``release(chapters, out)`` builds release folders in a throw-away course and copies them to
 ``out/<chapter>/``, with the student's README.md and requirements.txt at the top of ``out``
@@ -20,6 +25,7 @@ the chapter's source notebook, completes the release folder, and returns an
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,6 +34,9 @@ from autograder._speedups import alembic_head_in_process
 from autograder.assignment import Assignment
 from autograder.course import CHAPTERS, NNLIB_DIR, NOTEBOOKS_DIR, REPO_ROOT, chapter_index
 from autograder.edition import STUDENT_DIR, write_student_files
+from autograder.files import write_atomic
+from autograder.fingerprints import chapter_digest
+from autograder.hidden import check_test
 from autograder.strip import build_student_nnlib, strip_source
 
 __all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release"]
@@ -151,24 +160,59 @@ class CourseFolder:
             raise ReleaseError(f"nbgrader generate_assignment failed for {chapter}:\n{log}\n{result.get('error', '')}")
 
     def generate(self, chapter: str) -> Assignment:
-        """Build release/<chapter>/ with nbgrader and the student nnlib; record it in the gradebook."""
+        """Build release/<chapter>/ with nbgrader and the student nnlib (unless it was built
+        from the same inputs before); record it in the gradebook."""
         chapter_index(chapter)
+        digest = chapter_digest(chapter, self.source_dir, self.nnlib_dir, self._shipped())
+        built = self._built()
+        folder = self.release_folder(chapter)
+        if built.get(chapter) == digest and (folder / f"{chapter}.ipynb").is_file():
+            try:
+                return self._assignment(chapter, digest)
+            except LookupError:
+                pass  # not in this gradebook (another --db): build it again
         self._copy_source(chapter)
         self._run_generate_assignment(chapter)
-        folder = self.release_folder(chapter)
         build_student_nnlib(chapter, folder, source=self.nnlib_dir)
         (folder / "assets").mkdir(exist_ok=True)
         for name in SHIPPED_ASSETS:
             shutil.copyfile(self.assets_dir / name, folder / "assets" / name)
         shutil.copyfile(STUDENT_DIR / "assets" / "README.md", folder / "assets" / "README.md")
+        assignment = self._assignment(chapter, digest)
+        for name in assignment.test_ids:
+            problem = check_test(assignment.gradebook_sources.get(name, ""))
+            if problem:
+                raise ReleaseError(f"{chapter}, test cell {name}: {problem} (the grader runs each hidden region "
+                                   "apart from its cell, after the student's notebook)")
+        write_atomic(self.root / "releases.json", json.dumps({**self._built(), chapter: digest}, indent=1,
+                                                             sort_keys=True))
+        return assignment
+
+    def _shipped(self) -> list[Path]:
+        return [self.assets_dir / name for name in SHIPPED_ASSETS] + [STUDENT_DIR / "assets" / "README.md"]
+
+    def _built(self) -> dict[str, str]:
+        """chapter -> digest of the inputs its release in this folder was built from."""
+        try:
+            data = json.loads((self.root / "releases.json").read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _assignment(self, chapter: str, digest: str) -> Assignment:
+        """The Assignment of the release in this folder (LookupError: not in the gradebook)."""
+        folder = self.release_folder(chapter)
         release_json = (folder / f"{chapter}.ipynb").read_text(encoding="utf-8")
-        return Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder))
+        return Assignment(chapter, release_json, self._gradebook_sources(chapter), str(folder), digest=digest)
 
     def _gradebook_sources(self, chapter: str) -> dict[str, str]:
-        from nbgrader.api import Gradebook
+        from nbgrader.api import Gradebook, MissingEntry
 
         with Gradebook(self.db_url, COURSE_ID) as gb:
-            notebook = gb.find_notebook(chapter, chapter)
+            try:
+                notebook = gb.find_notebook(chapter, chapter)
+            except MissingEntry:
+                raise LookupError(f"{chapter} is not in the gradebook {self.db_url}") from None
             return {cell.name: cell.source for cell in notebook.source_cells}
 
 

@@ -8,6 +8,10 @@ large number, a DeprecationWarning). Here stderr that consists only of Python wa
 not count; an exception still does, and so does any other stderr text. A test cell that
 never ran (the kernel died or stopped first) scores 0, not full marks.
 
+A test cell's hidden regions run after the notebook (``autograder.deferred``): an error in
+one is an error output of its cell; what one wrote to stderr counts as the cell's stderr;
+and where a region ends its cell, its last value is the cell's value.
+
 ``score_notebook`` applies the rule to every graded cell of an executed notebook, and gives 0
 to a test cell whose kernel reply reported an error (student code can hide the traceback),
 whose test environment the guard could not restore, or whose exercise's answer was taken
@@ -41,8 +45,14 @@ def only_warnings(text: str) -> bool:
     return True
 
 
-def score_test_cell(cell: NotebookNode, executed: bool) -> float | None:
-    """Points earned by an autograded cell; None for cells that need a human (written answers)."""
+def score_test_cell(cell: NotebookNode, executed: bool, hidden_stderr: str = "",
+                    hidden_value: str | None = None) -> float | None:
+    """Points earned by an autograded cell; None for cells that need a human (written answers).
+
+    hidden_stderr, hidden_value: what its hidden regions wrote to stderr, and the cell's value
+    when a hidden region ends it (its text, as IPython shows it).
+    """
+    from nbformat.v4 import new_output
     from nbgrader.utils import get_partial_grade
 
     if is_solution(cell) or not is_code(cell):
@@ -50,17 +60,21 @@ def score_test_cell(cell: NotebookNode, executed: bool) -> float | None:
     if not executed:
         return 0.0
     outputs = cell.get("outputs", [])
+    if hidden_stderr and not only_warnings(hidden_stderr):
+        return 0.0
     for output in outputs:
         if output.output_type == "error":
             return 0.0
         if output.output_type == "stream" and output.name == "stderr" and not only_warnings(output.text):
             return 0.0
-    for output in outputs:
-        if output.output_type == "execute_result":
-            try:
-                return float(get_partial_grade(output, points(cell)))
-            except (KeyError, ValueError, TypeError):
-                return points(cell)
+    values = [o for o in outputs if o.output_type == "execute_result"]
+    if hidden_value is not None:
+        values = [new_output("execute_result", data={"text/plain": hidden_value})]
+    for output in values:
+        try:
+            return float(get_partial_grade(output, points(cell)))
+        except (KeyError, ValueError, TypeError):
+            return points(cell)
     return points(cell)
 
 
@@ -73,7 +87,8 @@ def score_notebook(nb: NotebookNode, execution: Execution, zeroed: set[str],
     scores: dict[str, float | None] = {}
     for index, cell in enumerate(nb.cells):
         if is_graded(cell):
-            score = score_test_cell(cell, index in execution.executed)
+            score = score_test_cell(cell, index in execution.executed, execution.hidden_stderr.get(index, ""),
+                                    execution.hidden_value.get(index))
             if score and (index in execution.failed or index in execution.tampered):
                 score = 0.0  # failed without showing it, or its test environment was broken
             if score and grade_id(cell) in zeroed:

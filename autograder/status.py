@@ -1,7 +1,7 @@
 """The status of one executed submission: which fault it hit, in which cells.
 
 Statuses, in the order one takes precedence over the next: ``error`` (the kernel died or
-could not start; the grader itself failed), ``timeout`` (a cell was interrupted, or the
+could not start, or died running a cell's hidden tests; the grader itself failed), ``timeout`` (a cell was interrupted, or the
 notebook stopped), ``memory`` (a cell ran out of its memory limit), ``limit`` (a cell reached
 the process, file size or disk limit), ``flagged`` (read-only cells were edited: they were
 restored and the notebook graded; or an exercise's answer was taken from nnlib: its test
@@ -40,7 +40,7 @@ def _names(nb: NotebookNode, indices) -> str:
 def execution_status(nb: NotebookNode, execution: Execution, limits: Limits) -> tuple[str, list[str]]:
     """(status, notes) of an executed notebook: the first fault found sets the status
     (``graded`` where there is none); every fault adds its note."""
-    findings = (_stop(nb, execution, limits) + _interruptions(nb, execution, limits)
+    findings = (_stop(nb, execution, limits) + _lost(nb, execution) + _interruptions(nb, execution, limits)
                 + _out_of_memory(nb, execution, limits) + _exits(nb, execution)
                 + _resource_limits(nb, execution, limits) + _guard_failures(nb, execution)
                 + _truncations(nb, execution, limits))
@@ -116,6 +116,13 @@ def _guard_failures(nb: NotebookNode, execution: Execution) -> Findings:
         return []
     return [(None, f"the grader could not restore numpy/math/builtins before {_names(nb, execution.tampered)} "
                    "(scored 0)")]
+
+
+def _lost(nb: NotebookNode, execution: Execution) -> Findings:
+    if not execution.lost:
+        return []
+    return [("error", f"the copy of the kernel kept for the hidden tests of {_names(nb, execution.lost)} was gone "
+                      "(ended by the notebook's code, or it died running them); those cells scored 0")]
 
 
 def _truncations(nb: NotebookNode, execution: Execution, limits: Limits) -> Findings:

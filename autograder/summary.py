@@ -1,8 +1,10 @@
 """The summary table printed after grading: students down, chapters across, ``score/max``.
 
 Below the grid: each submission whose status is not a plain ``graded`` with its reason, the
-folders skipped, and one ``WARNING`` line for each protection that was missing (no sandbox,
-or a limit the sandbox could not set), with how many submissions ran without it.
+folders skipped, how many submissions were left as an earlier run graded them (unchanged
+since), and one ``WARNING`` line for each protection that was missing (no sandbox, or a
+limit the sandbox could not set), with how many submissions ran without it and, where
+grading ran on other machines (a Dask cluster), on which.
 """
 
 from __future__ import annotations
@@ -65,17 +67,31 @@ def _exceptions(run: GradingRun) -> list[str]:
         for r in flagged:
             detail = r.detail if len(r.detail) <= 160 else r.detail[:157] + "..."
             lines.append(f"  {r.student}/{r.chapter}: {r.status}: {detail}")
-    return lines + [f"  skipped {note}" for note in run.skipped]
+    lines += [f"  skipped {note}" for note in run.skipped]
+    if run.unchanged:
+        lines += ["", f"unchanged since the last run: {run.unchanged} of {len(run.results)} submission(s), "
+                      "not graded again (--force grades them again)"]
+    return lines
 
 
 def _warnings(run: GradingRun) -> list[str]:
     lines = []
     unsandboxed = [r for r in run.results if not r.sandboxed]
     if unsandboxed:
-        lines += ["", f"WARNING: no sandbox (bubblewrap not available here): the code of {len(unsandboxed)} "
-                      "submission(s) ran with the grader's own file and network access."]
+        lines += ["", f"WARNING: no sandbox (bubblewrap not available {_where(unsandboxed)}): the code of "
+                      f"{len(unsandboxed)} submission(s) ran with the grader's own file and network access."]
     for limit, reason in _UNENFORCED.items():
         unlimited = [r for r in run.results if limit in r.unenforced]
         if unlimited:
-            lines += ["", f"WARNING: {reason}, for {len(unlimited)} submission(s)."]
+            lines += ["", f"WARNING: {reason}, for {len(unlimited)} submission(s){_on(unlimited)}."]
     return lines
+
+
+def _where(results) -> str:
+    workers = sorted({r.worker for r in results if r.worker})
+    return f"on {', '.join(workers)}" if workers else "here"
+
+
+def _on(results) -> str:
+    workers = sorted({r.worker for r in results if r.worker})
+    return f" on {', '.join(workers)}" if workers else ""

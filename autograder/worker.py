@@ -3,10 +3,11 @@
 ``grade_submission`` reads the notebook (``autograder.upload``), restores its graded cells
 (``autograder.submission``), runs it in a fresh kernel (``autograder.kernel.KernelRunner``,
 the only place a kernel starts), gives it a status (``autograder.status``), scores the test
-cells (``autograder.scoring``), writes the executed notebook (``autograded/``, for the
-instructor) and the feedback page (``feedback/``, for the student), and returns a
-``Result``. It never touches the gradebook: results go back to the caller, the gradebook's
-only writer. ``Task`` and ``Result`` are plain records, so they travel between processes.
+cells (``autograder.scoring``), and returns a ``Result`` holding the executed notebook (for
+the instructor's ``autograded/``) and the feedback page (for the student's ``feedback/``).
+It writes nothing: the caller, the only writer of the gradebook and of those files, records
+what comes back (the worker may be another machine). ``Task`` and ``Result`` are plain
+records, so they travel between processes and machines.
 """
 
 from __future__ import annotations
@@ -21,38 +22,42 @@ from nbformat import NotebookNode
 
 from autograder.assignment import Assignment
 from autograder.feedback import render_feedback, render_problem_page
-from autograder.files import write_atomic
 from autograder.kernel import KernelRunner
 from autograder.limits import Limits
 from autograder.reference_imports import reference_imports
+from autograder.savings import Savings
 from autograder.scoring import score_notebook
 from autograder.status import cell_name, execution_status, unenforced
 from autograder.submission import restore
+from autograder.teaching import cells_to_skip
 from autograder.upload import InvalidSubmission, read_notebook
 
-__all__ = ["Task", "Result", "grade_submission", "zero_result"]
+__all__ = ["Task", "Result", "grade_submission", "zero_result", "problem_page"]
 
 
 @dataclass(frozen=True)
 class Task:
     """One submission to grade. notebook is None when the folder holds no gradable notebook
-    (``problem`` then says why)."""
+    (``problem`` then says why). savings: the work grading leaves out (``autograder.savings``)."""
 
     student: str
     chapter: str
     notebook: str | None
     assignment: Assignment
-    out: str
     limits: Limits = Limits()
     notes: tuple[str, ...] = ()
     problem: str | None = None
     timestamp: str | None = None
     figures: bool = False
+    savings: Savings = Savings()
 
 
 @dataclass
 class Result:
-    """The outcome of one submission. scores: grade_id -> points (None: needs a human)."""
+    """The outcome of one submission. scores: grade_id -> points (None: needs a human).
+    pages: the executed notebook (``"autograded"``, absent where nothing ran) and the feedback
+    page (``"feedback"``) as text, until the caller writes them (then ``autograded`` and
+    ``feedback`` are their paths)."""
 
     student: str
     chapter: str
@@ -61,12 +66,15 @@ class Result:
     scores: dict[str, float | None]
     max_scores: dict[str, float]
     unanswered: list[str] = field(default_factory=list)
+    pages: dict[str, str] = field(default_factory=dict)
     feedback: str | None = None
     autograded: str | None = None
     timestamp: str | None = None
     seconds: float = 0.0
     sandboxed: bool = True  # False: the kernel ran without bubblewrap (see autograder.sandbox)
     unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk", "cpus")
+    worker: str = ""  # the grading machine, where it was not this one (a Dask worker's address)
+    unchanged: bool = False  # recorded by an earlier run, and not graded again (see autograder.grading)
 
     @property
     def score(self) -> float:
@@ -91,28 +99,25 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
     made for this submission alone).
     """
     started = time.monotonic()
-    autograded, feedback = _output(task, "autograded", "ipynb"), _output(task, "feedback", "html")
-    autograded.unlink(missing_ok=True)
     notes = list(task.notes)
     try:
         submitted = _read(task)
     except InvalidSubmission as exc:
         result = zero_result(task, "invalid", "; ".join(notes + [str(exc)]))
-        page = render_problem_page(task.chapter, task.student, result.status, result.detail,
-                                   task.assignment.max_score)
+        result.pages["feedback"] = problem_page(task, result)
     else:
         with nullcontext(runner) if runner else KernelRunner() as kernels:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
-        result.autograded = str(write_atomic(autograded, nbformat.writes(nb)))
-        page = render_feedback(nb, task.assignment, result.scores, notes)
-    result.feedback = str(write_atomic(feedback, page))
+        result.pages["autograded"] = nbformat.writes(nb)
+        result.pages["feedback"] = render_feedback(nb, task.assignment, result.scores, notes,
+                                                   quick=task.savings.quick_feedback)
     result.seconds = time.monotonic() - started
     return result
 
 
-def _output(task: Task, kind: str, suffix: str) -> Path:
-    """Where the submission's ``autograded`` notebook or ``feedback`` page goes."""
-    return Path(task.out) / kind / task.student / task.chapter / f"{task.chapter}.{suffix}"
+def problem_page(task: Task, result: Result) -> str:
+    """The feedback page of a submission that could not be run (no notebook, a worker that died)."""
+    return render_problem_page(task.chapter, task.student, result.status, result.detail, task.assignment.max_score)
 
 
 def _read(task: Task) -> NotebookNode:
@@ -129,7 +134,8 @@ def _grade_notebook(task: Task, submitted: NotebookNode, notes: list[str],
     assignment = task.assignment
     nb, restoration = restore(submitted, assignment)
     notes += restoration.notes()
-    execution = runner.run(nb, Path(assignment.runtime), task.limits, task.figures)
+    skip = cells_to_skip(nb, assignment.teaching) if task.savings.skip_teaching else set()
+    execution = runner.run(nb, Path(assignment.runtime), task.limits, task.figures, frozenset(skip), task.savings)
     status, faults = execution_status(nb, execution, task.limits)
     notes += faults
     tests_of = assignment.exercise_tests

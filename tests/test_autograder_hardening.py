@@ -144,7 +144,12 @@ def relu(z):
 
 
 
-def _grade_batch(root: Path) -> None:
+# The limits of the hostile batch: small enough for the file and disk limits to be reached.
+LIMITS = Limits(cell_timeout=TIMEOUT, file_size=8 * MiB, disk=32 * MiB)
+
+
+def hostile_submissions(root: Path) -> dict[str, tuple]:
+    """Write the hostile batch (chapter 01) under root/submitted; student -> (score, status, detail)."""
     rel = release([CH], root / "release", FIXTURES)
     blank = nbformat.read(rel[CH] / f"{CH}.ipynb", as_version=4)
     ok = solved(blank, support.source_notebook(FIXTURES, CH))
@@ -179,11 +184,15 @@ def _grade_batch(root: Path) -> None:
         "disk limit (32 MiB in all) reached in code cell 4")
     add("referencer", with_answers(ok, {"relu": REFERENCER}), 4, "flagged",
         "answer taken from nnlib instead of written: relu, in relu (code cell 5) (test_relu scored 0)")
+    return expected
+
+
+def _grade_batch(root: Path) -> None:
+    expected = hostile_submissions(root)
     (root / "expected.json").write_text(json.dumps(expected))
-    # Grade the honest students first, so the vandal has a gradebook and tables to attack.
-    limits = Limits(cell_timeout=TIMEOUT, file_size=8 * MiB, disk=32 * MiB)
-    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
-    grade(subs, out, jobs=2, source_dir=FIXTURES, progress=False, limits=limits)
+    # Grade everyone twice, so the vandal has a gradebook and tables to attack.
+    grade(root / "submitted", root / "out", jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS)
+    grade(root / "submitted", root / "out", jobs=2, source_dir=FIXTURES, progress=False, limits=LIMITS, force=True)
 
 
 @pytest.fixture(scope="module")

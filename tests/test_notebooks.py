@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 import nbharness as h
-from autograder.assignment import visible_tests
+from autograder.hidden import split_test
 from autograder.course import CHAPTERS, EXERCISES, chapter_index, source_notebook
 
 pytestmark = pytest.mark.notebook
@@ -192,7 +192,7 @@ def test_mutation_fails_its_visible_tests_and_no_other_test(chapter, exercise, m
     wrong = h.load_mutations(chapter)[exercise][mistake]
     nb = h.inject(h.graded_only(h.load(chapter)), exercise, wrong)
     own = next(c for c in nb.cells if h.is_test(c) and h.grade_id(c) == f"test_{exercise}")
-    own.source = visible_tests(own.source)
+    own.source = "\n".join(split_test(own.source).visible)
     executed = kernels(chapter).run(nb)
     results = h.test_results(executed)
     assert not results[f"test_{exercise}"].passed, \
