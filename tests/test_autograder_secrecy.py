@@ -84,7 +84,10 @@ for __object in gc.get_objects():
     if isinstance(__object, types.FunctionType) and not os.path.isfile(__object.__code__.co_filename):
         __found += __code_texts(__object.__code__, __seen) + [repr(__object.__defaults__)]
     elif id(__object) not in __baseline and isinstance(__object, (dict, list, tuple, set, frozenset)):
-        __items = list(__object.items()) if isinstance(__object, dict) else list(__object)
+        try:  # another thread of the kernel may be changing this one
+            __items = list(__object.items()) if isinstance(__object, dict) else list(__object)
+        except RuntimeError:
+            continue
         for __item in __items:
             for __part in (__item if isinstance(__item, tuple) else (__item,)):
                 if isinstance(__part, (str, bytes)):
