@@ -32,7 +32,7 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward",
         "dense_backward", "mse_backward", "mae_backward", "huber_backward",
         "binary_cross_entropy_backward", "softmax_cross_entropy_backward",
-        "numerical_gradient", "relative_error",
+        "numerical_gradient", "relative_error", "mlp_forward", "mlp_backward",
     ),
     "03_optimizers": (
         "minibatches", "ewa", "sgd_update", "momentum_update", "rmsprop_update", "adam_update",

@@ -8,7 +8,8 @@ controls in ``nnlib.widgets`` (imported on demand: they pull in matplotlib/ipywi
 Chapter by chapter (the exercises; their answers sit between solution markers):
 
 - 01_feedforward: activations, dense_forward, initializers, standardize, losses
-- 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error
+- 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error, mlp_forward,
+  mlp_backward
 - 03_optimizers: minibatches, ewa, the update rules, learning-rate schedules
 - 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
 - 05_batchnorm: batchnorm_forward, batchnorm_backward
@@ -27,6 +28,7 @@ from nnlib.gradcheck import *  # noqa: F401,F403
 from nnlib.initializers import *  # noqa: F401,F403
 from nnlib.layers import *  # noqa: F401,F403
 from nnlib.losses import *  # noqa: F401,F403
+from nnlib.mlp import *  # noqa: F401,F403
 from nnlib.optimizers import *  # noqa: F401,F403
 from nnlib.preprocessing import *  # noqa: F401,F403
 from nnlib.regularization import *  # noqa: F401,F403

@@ -178,3 +178,44 @@ def test_the_explorer_claims_hold_with_other_seeds(seed):
     few = explorer.accuracy
     explorer.set(units=128)
     assert 0.77 <= few <= 0.87 and 0.87 <= explorer.accuracy <= 0.95 and explorer.accuracy > few
+
+
+MLP_CHECK_CELL, MLP_CHECK_TEXT = "f6d9d852", "0451bae8"
+SPIRALS_CELL, SPIRALS_TEXT = "1b4b3aff", "5673f5bb"
+
+
+def test_every_parameter_of_the_students_deep_network_passes_the_check():
+    says(MLP_CHECK_TEXT, "All eight relative errors are below $10^{-8}$")
+    errors = run_cells(CHAPTER, MLP_CHECK_CELL)["deep_errors"]
+    assert len(errors) == 8 and max(errors.values()) < 1e-8, errors
+
+
+def _spirals(seed: int) -> dict:
+    """The spirals cell, with the data drawn from ``seed`` and the weights from ``seed + 1``
+    (the notebook's: 0 and 1)."""
+    replace = () if seed == 0 else (
+        ("make_spirals(200, noise=0.1, rng=np.random.default_rng(0))",
+         f"make_spirals(200, noise=0.1, rng=np.random.default_rng({seed}))"),
+        ("rng=np.random.default_rng(1))", f"rng=np.random.default_rng({seed + 1}))"),
+    )
+    return run_cells(CHAPTER, SPIRALS_CELL, replace=replace)
+
+
+SHALLOW, DEEP = "2 layers, 16 hidden units", "3 layers, 32 + 32 hidden units"
+
+
+def test_a_deeper_network_learns_the_spirals_the_shallow_one_cannot():
+    says(SPIRALS_TEXT, "its loss stays above 0.4 and it classifies 77.5% of the training points correctly")
+    says(SPIRALS_TEXT, "drives its loss down to about 0.002 and classifies every training point correctly")
+    ns = _spirals(0)
+    losses, accuracy = ns["spiral_losses"], ns["spiral_accuracy"]
+    assert min(losses[SHALLOW]) > 0.4 and accuracy[SHALLOW] == pytest.approx(0.775)
+    assert round(losses[DEEP][-1], 3) == 0.002 and accuracy[DEEP] == 1.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_deeper_network_wins_on_the_spirals_with_other_seeds(seed):
+    says(SPIRALS_TEXT, "We ran both with four other seeds (data and initial weights): the deeper network reached "
+                       "at least 99% every time, and always beat the shallow one")
+    accuracy = _spirals(seed)["spiral_accuracy"]
+    assert accuracy[DEEP] >= 0.99 and accuracy[DEEP] > accuracy[SHALLOW], accuracy

@@ -350,4 +350,114 @@ def softmax_cross_entropy_backward(logits, y):
     return (one_hot(y, k, dtype=logits.dtype) - softmax(logits)) / m
 ''',
     },
+    "mlp_forward": {
+        "relu_on_the_logits_too": '''
+def mlp_forward(params, x):
+    """A ReLU after every layer, the last one included: no logit can be negative."""
+    a, caches = x, []
+    for layer in range(1, mlp_depth(params) + 1):
+        z, cache = dense_forward(a, params[f"W{layer}"], params[f"b{layer}"])
+        caches.append((cache, z))
+        a = relu(z)
+    return a, caches
+''',
+        "no_relu_between_layers": '''
+def mlp_forward(params, x):
+    """Dense layers only: the network collapses into one linear map."""
+    a, caches = x, []
+    for layer in range(1, mlp_depth(params) + 1):
+        a, cache = dense_forward(a, params[f"W{layer}"], params[f"b{layer}"])
+        caches.append((cache, a))
+    return a, caches
+''',
+        "caches_the_activation_not_z": '''
+def mlp_forward(params, x):
+    """Keeps relu(z) in the caches where the backward pass needs z."""
+    depth = mlp_depth(params)
+    a, caches = x, []
+    for layer in range(1, depth + 1):
+        z, cache = dense_forward(a, params[f"W{layer}"], params[f"b{layer}"])
+        if layer < depth:
+            a = relu(z)
+            caches.append((cache, a))
+        else:
+            caches.append((cache, z))
+    return z, caches
+''',
+        "always_two_layers": '''
+def mlp_forward(params, x):
+    """The two-layer network of the section above, whatever params holds."""
+    z1, cache1 = dense_forward(x, params["W1"], params["b1"])
+    logits, cache2 = dense_forward(relu(z1), params["W2"], params["b2"])
+    return logits, [(cache1, z1), (cache2, logits)]
+''',
+        "counts_keys_as_layers": '''
+def mlp_forward(params, x):
+    """len(params) layers: twice too many, so it asks for a W3 a 2-layer network lacks."""
+    depth = len(params)
+    a, caches = x, []
+    for layer in range(1, depth + 1):
+        z, cache = dense_forward(a, params[f"W{layer}"], params[f"b{layer}"])
+        caches.append((cache, z))
+        if layer < depth:
+            a = relu(z)
+    return z, caches
+''',
+    },
+    "mlp_backward": {
+        "forgets_the_relu": '''
+def mlp_backward(dlogits, caches):
+    """dense_backward only: the gradient flows through switched-off units too."""
+    grads, dout = {}, dlogits
+    for layer in range(len(caches), 0, -1):
+        cache, z = caches[layer - 1]
+        dout, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dout, cache)
+    return grads
+''',
+        "relu_on_the_output_layer_too": '''
+def mlp_backward(dlogits, caches):
+    """relu_backward for every layer: the logits' negative entries lose their gradient."""
+    grads, dout = {}, dlogits
+    for layer in range(len(caches), 0, -1):
+        cache, z = caches[layer - 1]
+        dout = relu_backward(dout, z)
+        dout, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dout, cache)
+    return grads
+''',
+        "mask_from_the_layer_above": '''
+def mlp_backward(dlogits, caches):
+    """Masks da_{l-1} with z_l, the layer it came out of, instead of z_{l-1}, the layer below."""
+    grads, dout = {}, dlogits
+    for layer in range(len(caches), 0, -1):
+        cache, z = caches[layer - 1]
+        dout, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dout, cache)
+        if layer > 1:
+            dout = relu_backward(dout, z)
+    return grads
+''',
+        "keys_counted_from_zero": '''
+def mlp_backward(dlogits, caches):
+    """Names the gradients after the list index: W0 ... W(L-1)."""
+    grads, dout = {}, dlogits
+    depth = len(caches)
+    for index in range(depth - 1, -1, -1):
+        cache, z = caches[index]
+        if index < depth - 1:
+            dout = relu_backward(dout, z)
+        dout, grads[f"W{index}"], grads[f"b{index}"] = dense_backward(dout, cache)
+    return grads
+''',
+        "layers_in_forward_order": '''
+def mlp_backward(dlogits, caches):
+    """Walks the layers from the first: each dense_backward gets a gradient of the wrong layer."""
+    grads, dout = {}, dlogits
+    depth = len(caches)
+    for layer in range(1, depth + 1):
+        cache, z = caches[layer - 1]
+        if layer < depth:
+            dout = relu_backward(dout, z)
+        dout, grads[f"W{layer}"], grads[f"b{layer}"] = dense_backward(dout, cache)
+    return grads
+''',
+    },
 }
