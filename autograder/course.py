@@ -35,8 +35,8 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "numerical_gradient", "relative_error", "mlp_forward", "mlp_backward",
     ),
     "03_optimizers": (
-        "minibatches", "ewa", "sgd_update", "momentum_update", "rmsprop_update", "adam_update",
-        "inverse_time_decay", "exponential_decay", "step_decay",
+        "minibatches", "ewa", "sgd_update", "momentum_update", "nesterov_update", "rmsprop_update",
+        "adam_update", "inverse_time_decay", "exponential_decay", "step_decay", "train_loop",
     ),
     "04_regularization": (
         "l2_penalty", "l2_grad", "l1_penalty", "l1_grad", "dropout_forward", "dropout_backward",

@@ -10,7 +10,8 @@ Chapter by chapter (the exercises; their answers sit between solution markers):
 - 01_feedforward: activations, dense_forward, initializers, standardize, losses
 - 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error, mlp_forward,
   mlp_backward
-- 03_optimizers: minibatches, ewa, the update rules, learning-rate schedules
+- 03_optimizers: minibatches, ewa, the update rules (nesterov_update too), learning-rate
+  schedules, train_loop
 - 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
 - 05_batchnorm: batchnorm_forward, batchnorm_backward
 - 06_tuning: log_uniform, grid_search, random_search, diagnose
@@ -35,5 +36,6 @@ from nnlib.regularization import *  # noqa: F401,F403
 from nnlib.schedules import *  # noqa: F401,F403
 from nnlib.sequential import *  # noqa: F401,F403
 from nnlib.training import *  # noqa: F401,F403
+from nnlib.train_loop import *  # noqa: F401,F403
 from nnlib.tuning import *  # noqa: F401,F403
 from nnlib.updates import *  # noqa: F401,F403

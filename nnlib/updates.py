@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sgd_update", "momentum_update", "rmsprop_update", "adam_update"]
+__all__ = ["sgd_update", "momentum_update", "nesterov_update", "rmsprop_update", "adam_update"]
 
 
 def _check_same_shapes(name: str, **arrays: np.ndarray) -> None:
@@ -54,6 +54,30 @@ def momentum_update(
     lr, beta = float(lr), float(beta)
     v = beta * v + (1 - beta) * dw
     w = w - lr * v
+    return w, v
+    ### END SOLUTION 03_optimizers
+
+
+def nesterov_update(
+    w: np.ndarray, dw: np.ndarray, v: np.ndarray, lr: float, beta: float = 0.9
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nesterov momentum: momentum that steps from where the velocity is about to take it.
+
+    ``v = beta * v + (1 - beta) * dw`` (the velocity of ``momentum_update``), then
+    ``w = w - lr * (beta * v + (1 - beta) * dw)``: the step takes the new velocity one
+    more averaging step ahead with the current gradient (Sutskever et al. 2013's look-ahead
+    gradient, rewritten, as PyTorch does, to need only the gradient at ``w``).
+    PyTorch's ``SGD(lr=lr * (1 - beta), momentum=beta, nesterov=True)`` takes the same
+    steps: its buffer is ``v / (1 - beta)``.
+
+    w, dw, v: same shape; v is the velocity from the previous step (zeros at first).
+    Returns (w, v): the new weights and the new velocity.
+    """
+    ### BEGIN SOLUTION 03_optimizers
+    _check_same_shapes("nesterov_update", w=w, dw=dw, v=v)
+    lr, beta = float(lr), float(beta)
+    v = beta * v + (1 - beta) * dw
+    w = w - lr * (beta * v + (1 - beta) * dw)
     return w, v
     ### END SOLUTION 03_optimizers
 

@@ -250,3 +250,55 @@ def test_explorer_item_5_adam_needs_more_steps_than_the_full_batch_gives():
     assert explorer.losses[-1] - explorer.best_loss > 0.1
     explorer.set(batch_size=4)
     assert "(16 per epoch)" in explorer.status.value and explorer.losses[-1] - explorer.best_loss < 0.001
+
+
+NESTEROV_CELL, NESTEROV_TEXT = "324de9a9", "5d86e4a9"
+ADAGRAD_CELL, ADAGRAD_TEXT = "e1cb6641", "1f1d5859"
+LOOP_CELL, LOOP_TEXT = "8df68565", "9c4fa28b"
+
+
+def test_nesterov_swings_less_than_momentum_in_the_valley():
+    says(NESTEROV_TEXT, "from step 5 on, its $w_2$ never gets further than 0.25 from the valley floor, where "
+                        "momentum's swings reach 1.09, and after 50 steps its loss is about half of momentum's")
+    ns = run_cells(CHAPTER, VALLEY_CELL, MOMENTUM_CELL, NESTEROV_CELL)
+    momentum, nesterov = ns["paths"]["momentum, η = 2"], ns["paths"]["Nesterov, η = 2"]
+    assert round(np.abs(nesterov[5:, 1]).max(), 2) == 0.25 and round(np.abs(momentum[5:, 1]).max(), 2) == 1.09
+    ratio = ns["valley"](*nesterov[-1]) / ns["valley"](*momentum[-1])
+    assert 0.4 <= ratio <= 0.6, ratio
+
+
+def test_adagrad_never_recovers_from_a_steep_start_and_rmsprop_does():
+    says(ADAGRAD_TEXT, "During the steep part AdaGrad's step falls like $1/\\sqrt{t}$: $0.07\\,\\eta$ after 200 steps")
+    says(ADAGRAD_TEXT, "its step drops a hundredfold too, to $0.0007\\,\\eta$, and stays there")
+    says(ADAGRAD_TEXT, "within 100 steps of the drop its step is back near $\\eta$ ($0.89\\,\\eta$ at step 300)")
+    sizes = run_cells(CHAPTER, ADAGRAD_CELL)["step_sizes"]
+    adagrad, rmsprop = sizes["AdaGrad"], sizes["RMSprop, β = 0.9"]
+    t = np.arange(1, 201)
+    np.testing.assert_allclose(adagrad[:200], 1 / np.sqrt(t), rtol=1e-6)
+    assert round(adagrad[199], 2) == 0.07 and np.allclose(adagrad[200:], 0.0007, rtol=0.02)
+    assert round(rmsprop[299], 2) == 0.89 and rmsprop[200] < 0.02
+
+
+def _loop_results(seed: int) -> dict:
+    replace = () if seed == 10 else (("rng = np.random.default_rng(10)", f"rng = np.random.default_rng({seed})"),)
+    return run_cells(CHAPTER, DIGITS_CELL, LOOP_CELL, replace=replace)["loop_results"]
+
+
+def test_every_optimizer_reaches_93_percent_with_the_students_loop():
+    says(LOOP_TEXT, "Every optimizer reaches at least 93% on the held-out digits within ten epochs")
+    results = _loop_results(10)
+    assert len(results) == 5 and all(accuracy >= 0.93 for _, accuracy in results.values()), \
+        {label: accuracy for label, (_, accuracy) in results.items()}
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12, 13, 14])
+def test_momentum_and_nesterov_train_lowest_and_validation_ends_above_training(seed):
+    says(LOOP_TEXT, "we ran the comparison with four other seeds (initial weights and batches), and these two had "
+                    "the two lowest training losses every time")
+    says(LOOP_TEXT, "In all five runs every optimizer ends with a validation loss above its training loss")
+    results = _loop_results(seed)
+    final = {label: history["loss"][-1] for label, (history, _) in results.items()}
+    two_lowest = sorted(final, key=final.get)[:2]
+    assert sorted(two_lowest) == ["Nesterov (η = 0.3)", "momentum (η = 0.3)"], final
+    for label, (history, _) in results.items():
+        assert history["val_loss"][-1] > history["loss"][-1], (label, history)

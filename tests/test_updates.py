@@ -1,4 +1,4 @@
-"""Tests of nnlib.updates: the update rules of SGD, momentum, RMSprop and Adam."""
+"""Tests of nnlib.updates: the update rules of SGD, momentum, Nesterov, RMSprop and Adam."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnlib.updates import adam_update, momentum_update, rmsprop_update, sgd_update
+from nnlib.updates import adam_update, momentum_update, nesterov_update, rmsprop_update, sgd_update
 
 
 def _arrays(rng: np.random.Generator, n: int, shape=(3, 4), dtype=np.float64):
@@ -20,6 +20,7 @@ def _all_updates(w, dw, state):
     return {
         "sgd": sgd_update(w, dw, 0.1),
         "momentum": momentum_update(w, dw, state, 0.1),
+        "nesterov": nesterov_update(w, dw, state, 0.1),
         "rmsprop": rmsprop_update(w, dw, s, 0.1),
         "adam": adam_update(w, dw, state, s, 3, lr=0.1),
     }
@@ -53,6 +54,42 @@ def test_momentum_velocity_tends_to_a_constant_gradient():
     for _ in range(200):
         w, v = momentum_update(w, dw, v, lr=0.01, beta=0.9)
     np.testing.assert_allclose(v, dw, rtol=1e-8)
+
+
+def test_nesterov_matches_the_formula(rng):
+    w, dw, v = _arrays(rng, 3)
+    w_new, v_new = nesterov_update(w, dw, v, lr=0.05, beta=0.8)
+    np.testing.assert_allclose(v_new, 0.8 * v + 0.2 * dw, rtol=1e-14)
+    np.testing.assert_allclose(w_new, w - 0.05 * (0.8 * v_new + 0.2 * dw), rtol=1e-14)
+
+
+def test_nesterov_first_step_is_one_plus_beta_times_momentums():
+    # from v = 0: momentum moves lr (1 - beta) dw, Nesterov lr (1 - beta)(1 + beta) dw
+    start, dw, v = np.array([1.0, 2.0]), np.array([1.0, -2.0]), np.zeros(2)
+    w_momentum, _ = momentum_update(start, dw, v, lr=0.1, beta=0.9)
+    w_nesterov, _ = nesterov_update(start, dw, v, lr=0.1, beta=0.9)
+    np.testing.assert_allclose(w_nesterov - start, 1.9 * (w_momentum - start), rtol=1e-12)
+    np.testing.assert_allclose(w_nesterov, [0.981, 2.038], rtol=1e-12)
+
+
+def test_nesterov_and_momentum_share_the_velocity(rng):
+    w, dw, v = _arrays(rng, 3)
+    np.testing.assert_array_equal(nesterov_update(w, dw, v, 0.1, 0.7)[1], momentum_update(w, dw, v, 0.1, 0.7)[1])
+
+
+def test_nesterov_equals_pytorchs_form_with_a_scaled_learning_rate(rng):
+    # PyTorch: b = beta b + dw; w -= lr_t (dw + beta b). With lr_t = lr (1 - beta) and b = v / (1 - beta)
+    # the steps agree (the crosscheck tests run PyTorch itself).
+    lr, beta = 0.2, 0.9
+    w = w_torch_form = rng.normal(size=5)
+    v, b = np.zeros(5), np.zeros(5)
+    for _ in range(20):
+        dw = rng.normal(size=5)
+        w, v = nesterov_update(w, dw, v, lr, beta)
+        b = beta * b + dw
+        w_torch_form = w_torch_form - lr * (1 - beta) * (dw + beta * b)
+    np.testing.assert_allclose(w, w_torch_form, rtol=1e-12)
+    np.testing.assert_allclose(v, (1 - beta) * b, rtol=1e-12)
 
 
 def test_rmsprop_matches_the_formula(rng):
@@ -140,6 +177,7 @@ def test_float32_stays_float32_even_with_numpy_float64_hyperparameters(rng):
     results = [
         sgd_update(w, dw, lr),
         *momentum_update(w, dw, state, lr, beta),
+        *nesterov_update(w, dw, state, lr, beta),
         *rmsprop_update(w, dw, s, lr, beta, np.float64(1e-8)),
         *adam_update(w, dw, state, s, np.int64(2), lr, beta, np.float64(0.999), np.float64(1e-8)),
     ]
@@ -147,7 +185,7 @@ def test_float32_stays_float32_even_with_numpy_float64_hyperparameters(rng):
     assert all(r.dtype == np.float32 for r in _all_updates(w, dw, state)["adam"])
 
 
-@pytest.mark.parametrize("rule", ["sgd", "momentum", "rmsprop", "adam"])
+@pytest.mark.parametrize("rule", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
 def test_mismatched_shapes_raise(rule):
     w, dw, bad = np.zeros((2, 3)), np.ones((2, 3)), np.zeros((3, 2))
     with pytest.raises(ValueError, match="shape"):
@@ -155,6 +193,8 @@ def test_mismatched_shapes_raise(rule):
             sgd_update(w, bad, 0.1)
         elif rule == "momentum":
             momentum_update(w, dw, bad, 0.1)
+        elif rule == "nesterov":
+            nesterov_update(w, dw, bad, 0.1)
         elif rule == "rmsprop":
             rmsprop_update(w, dw, bad, 0.1)
         else:

@@ -1,5 +1,6 @@
 """nnlib against PyTorch CPU (an independent oracle): activations, losses, the dense layer,
-batch norm and the four optimizers, forward values and gradients, all in float64.
+batch norm, the four optimizers, Nesterov momentum and the whole L-layer network, forward
+values and gradients, all in float64.
 
 PyTorch is a test-only dependency (``make crosscheck`` installs it); these tests run in CI
 and are deselected by ``make test`` (``-m "not crosscheck"``).
@@ -10,6 +11,7 @@ Where the two libraries use different conventions, the tests map one onto the ot
   biased one (divide by m, as Keras); the normalisation itself uses the biased one in both.
 - momentum: PyTorch keeps ``v = beta v + dw`` (no ``1 - beta``), so its velocity is ours
   divided by ``1 - beta`` at every step; with ``lr_torch = lr * (1 - beta)`` the steps agree.
+  The same holds for Nesterov momentum (``nesterov=True``).
 - RMSprop: PyTorch's ``alpha`` is our ``beta``; both add eps outside the square root.
 """
 
@@ -198,3 +200,46 @@ def test_optimizer_matches_torch_over_ten_steps(name, rng):
         theirs.step()
     for key in params:
         np.testing.assert_allclose(params[key], _numpy(tensors[key]), rtol=1e-9, atol=1e-12)
+
+
+# --- Nesterov momentum and the whole network (chapters 2 and 3, issue 14) ------------------
+
+
+@pytest.mark.parametrize("beta", [0.9, 0.5])
+def test_nesterov_update_matches_torch_sgd_with_nesterov_over_ten_steps(beta, rng):
+    """Ours with lr is PyTorch's SGD(lr=lr (1 - beta), momentum=beta, nesterov=True): its buffer
+    is our velocity divided by 1 - beta (see nl.nesterov_update)."""
+    lr = 0.1
+    w = rng.normal(size=(4, 3))
+    v = np.zeros_like(w)
+    tensor = _tensor(w, grad=True)
+    theirs = torch.optim.SGD([tensor], lr=lr * (1 - beta), momentum=beta, nesterov=True)
+    for _ in range(10):
+        dw = rng.normal(size=w.shape)
+        w, v = nl.nesterov_update(w, dw, v, lr, beta)
+        tensor.grad = _tensor(dw)
+        theirs.step()
+        np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(v, (1 - beta) * _numpy(theirs.state[tensor]["momentum_buffer"]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("sizes", [[3, 2], [4, 6, 3], [5, 7, 6, 4, 3]])
+def test_mlp_forward_and_backward_match_torch_autograd(sizes, rng):
+    params = {}
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        params[f"W{layer}"], params[f"b{layer}"] = rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)
+    x, y = rng.normal(size=(8, sizes[0])), rng.integers(0, sizes[-1], size=8)
+    logits, caches = nl.mlp_forward(params, x)
+    grads = nl.mlp_backward(nl.softmax_cross_entropy_backward(logits, y), caches)
+
+    tensors = {name: _tensor(value, grad=True) for name, value in params.items()}
+    a = _tensor(x)
+    depth = len(sizes) - 1
+    for layer in range(1, depth + 1):
+        a = a @ tensors[f"W{layer}"] + tensors[f"b{layer}"]
+        if layer < depth:
+            a = torch.relu(a)
+    F.cross_entropy(a, torch.tensor(y)).backward()
+    np.testing.assert_allclose(logits, _numpy(a), rtol=RTOL)
+    for name, tensor in tensors.items():
+        np.testing.assert_allclose(grads[name], _numpy(tensor.grad), rtol=1e-9, atol=1e-12)

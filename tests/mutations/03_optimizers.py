@@ -364,4 +364,115 @@ def step_decay(lr0, epoch, drop=0.1, every=10):
     return lr0 * drop ** (epoch // every)
 ''',
     },
+    "nesterov_update": {
+        "plain_momentum": '''
+def nesterov_update(w, dw, v, lr, beta=0.9):
+    v = beta * v + (1 - beta) * dw
+    w = w - lr * v
+    return w, v
+''',
+        "look_ahead_with_the_old_velocity": '''
+def nesterov_update(w, dw, v, lr, beta=0.9):
+    w = w - lr * (beta * v + (1 - beta) * dw)
+    v = beta * v + (1 - beta) * dw
+    return w, v
+''',
+        "look_ahead_without_one_minus_beta": '''
+def nesterov_update(w, dw, v, lr, beta=0.9):
+    v = beta * v + (1 - beta) * dw
+    w = w - lr * (beta * v + dw)
+    return w, v
+''',
+        "pytorch_buffer_with_our_lr": '''
+def nesterov_update(w, dw, v, lr, beta=0.9):
+    """PyTorch's buffer (no 1 - beta), used with the course's learning rate."""
+    v = beta * v + dw
+    w = w - lr * (dw + beta * v)
+    return w, v
+''',
+        "updates_in_place": '''
+def nesterov_update(w, dw, v, lr, beta=0.9):
+    v *= beta
+    v += (1 - beta) * dw
+    w -= lr * (beta * v + (1 - beta) * dw)
+    return w, v
+''',
+    },
+    "train_loop": {
+        "new_generator_every_epoch": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    """A fresh generator from a fixed seed: every epoch gets the same batches."""
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng=np.random.default_rng(0)):
+            logits, caches = mlp_forward(params, Xb)
+            params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, yb), caches))
+        history["loss"].append(float(softmax_cross_entropy(mlp_forward(params, X)[0], y)))
+        history["val_loss"].append(float(softmax_cross_entropy(mlp_forward(params, X_val)[0], y_val)))
+    return params, history
+''',
+        "batches_drawn_once": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    """Shuffles once, before the first epoch, and reuses those batches."""
+    history = {"loss": [], "val_loss": []}
+    batches = minibatches(X, y, batch_size, rng=rng)
+    for epoch in range(epochs):
+        for Xb, yb in batches:
+            logits, caches = mlp_forward(params, Xb)
+            params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, yb), caches))
+        history["loss"].append(float(softmax_cross_entropy(mlp_forward(params, X)[0], y)))
+        history["val_loss"].append(float(softmax_cross_entropy(mlp_forward(params, X_val)[0], y_val)))
+    return params, history
+''',
+        "loss_of_the_last_batch": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    """Records the last batch's loss (before its update) as the epoch's training loss."""
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng=rng):
+            logits, caches = mlp_forward(params, Xb)
+            batch_loss = softmax_cross_entropy(logits, yb)
+            params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, yb), caches))
+        history["loss"].append(float(batch_loss))
+        history["val_loss"].append(float(softmax_cross_entropy(mlp_forward(params, X_val)[0], y_val)))
+    return params, history
+''',
+        "validation_loss_on_the_training_set": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng=rng):
+            logits, caches = mlp_forward(params, Xb)
+            params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, yb), caches))
+        loss = float(softmax_cross_entropy(mlp_forward(params, X)[0], y))
+        history["loss"].append(loss)
+        history["val_loss"].append(loss)
+    return params, history
+''',
+        "update_result_thrown_away": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    """Calls update but keeps the old params: every step starts from the initial weights."""
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng=rng):
+            logits, caches = mlp_forward(params, Xb)
+            trained = update(params, mlp_backward(softmax_cross_entropy_backward(logits, yb), caches))
+        history["loss"].append(float(softmax_cross_entropy(mlp_forward(trained, X)[0], y)))
+        history["val_loss"].append(float(softmax_cross_entropy(mlp_forward(trained, X_val)[0], y_val)))
+    return trained, history
+''',
+        "gradient_of_the_whole_set": '''
+def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
+    """Loops over the batches but computes every step's gradient on all of X."""
+    history = {"loss": [], "val_loss": []}
+    for epoch in range(epochs):
+        for Xb, yb in minibatches(X, y, batch_size, rng=rng):
+            logits, caches = mlp_forward(params, X)
+            params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, y), caches))
+        history["loss"].append(float(softmax_cross_entropy(mlp_forward(params, X)[0], y)))
+        history["val_loss"].append(float(softmax_cross_entropy(mlp_forward(params, X_val)[0], y_val)))
+    return params, history
+''',
+    },
 }
+
