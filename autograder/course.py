@@ -37,6 +37,7 @@ EXERCISES: dict[str, tuple[str, ...]] = {
     "03_optimizers": (
         "minibatches", "ewa", "sgd_update", "momentum_update", "nesterov_update", "rmsprop_update",
         "adam_update", "inverse_time_decay", "exponential_decay", "step_decay", "train_loop",
+        "initial_loss_check", "overfit_small_set", "gradient_check",
     ),
     "04_regularization": (
         "l2_penalty", "l2_grad", "l1_penalty", "l1_grad", "dropout_forward", "dropout_backward",

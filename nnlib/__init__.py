@@ -11,7 +11,8 @@ Chapter by chapter (the exercises; their answers sit between solution markers):
 - 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error, mlp_forward,
   mlp_backward
 - 03_optimizers: minibatches, ewa, the update rules (nesterov_update too), learning-rate
-  schedules, train_loop
+  schedules, train_loop, the sanity checks (initial_loss_check, overfit_small_set,
+  gradient_check)
 - 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
 - 05_batchnorm: batchnorm_forward, batchnorm_backward
 - 06_tuning: log_uniform, grid_search, random_search, diagnose
@@ -33,6 +34,7 @@ from nnlib.mlp import *  # noqa: F401,F403
 from nnlib.optimizers import *  # noqa: F401,F403
 from nnlib.preprocessing import *  # noqa: F401,F403
 from nnlib.regularization import *  # noqa: F401,F403
+from nnlib.sanity_checks import *  # noqa: F401,F403
 from nnlib.schedules import *  # noqa: F401,F403
 from nnlib.sequential import *  # noqa: F401,F403
 from nnlib.training import *  # noqa: F401,F403

@@ -302,3 +302,38 @@ def test_momentum_and_nesterov_train_lowest_and_validation_ends_above_training(s
     assert sorted(two_lowest) == ["Nesterov (η = 0.3)", "momentum (η = 0.3)"], final
     for label, (history, _) in results.items():
         assert history["val_loss"][-1] > history["loss"][-1], (label, history)
+
+
+INITIAL_LOSS_CELL, INITIAL_LOSS_TEXT = "f24a06a1", "b4710e4d"
+OVERFIT_CELL, OVERFIT_TEXT = "f8c8814b", "92e7ca13"
+CHECK_CELL, CHECK_TEXT = "ec317a40", "b455eefc"
+SANITY_SETUP = (DIGITS_CELL, LOOP_CELL)  # the digits split, init_mlp, optimizer and the five rules
+
+
+def test_the_initial_loss_depends_on_the_scale_of_the_output_layer():
+    says(INITIAL_LOSS_TEXT, "With He's initialisation in the output layer too, the first loss is 2.81, half a unit "
+                            "above $\\log 10 = 2.30$")
+    says(INITIAL_LOSS_TEXT, "Scaled down a hundredfold, the output layer gives 2.30, as it should; ten times larger, "
+                            "the loss starts at 17.3")
+    ns = run_cells(CHAPTER, *SANITY_SETUP, INITIAL_LOSS_CELL)
+    losses = {}
+    for scale in (1.0, 0.01, 10.0):
+        fresh = ns["init_mlp"]([64, 64, 10], np.random.default_rng(0))
+        fresh["W2"] = fresh["W2"] * scale
+        losses[scale] = ns["initial_loss_check"](fresh, ns["X_fit"], ns["y_fit"])[0]
+    assert round(losses[1.0], 2) == 2.81 and round(losses[0.01], 2) == 2.30 and round(losses[10.0], 1) == 17.3
+
+
+def test_every_rule_memorises_twenty_digits_in_forty_steps():
+    says(OVERFIT_TEXT, "All five memorise the 20 digits")
+    ns = run_cells(CHAPTER, *SANITY_SETUP)
+    for rule, hyper in ns["optimizers_digits"].values():
+        _, accuracy = ns["overfit_small_set"](ns["init_mlp"]([64, 64, 10], np.random.default_rng(0)),
+                                              ns["optimizer"](rule, **hyper), ns["X_fit"][:20], ns["y_fit"][:20], 40)
+        assert accuracy == 1.0, rule
+
+
+def test_the_reference_network_passes_its_gradient_check():
+    says(CHECK_TEXT, "Every relative error is below $10^{-8}$")
+    errors = run_cells(CHAPTER, *SANITY_SETUP, CHECK_CELL)["check_errors"]
+    assert len(errors) == 4 and max(errors.values()) < 1e-8

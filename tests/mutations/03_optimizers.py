@@ -474,5 +474,98 @@ def train_loop(params, update, X, y, X_val, y_val, epochs, batch_size, rng):
     return params, history
 ''',
     },
+    "initial_loss_check": {
+        "counts_the_labels_present": '''
+def initial_loss_check(params, X, y):
+    """k from the labels in y: a small batch may not show every class."""
+    loss = softmax_cross_entropy(mlp_forward(params, X)[0], y)
+    return float(loss), float(np.log(len(np.unique(y))))
+''',
+        "log_base_ten": '''
+def initial_loss_check(params, X, y):
+    k = params[f"b{mlp_depth(params)}"].shape[0]
+    return float(softmax_cross_entropy(mlp_forward(params, X)[0], y)), float(np.log10(k))
+''',
+        "one_over_k": '''
+def initial_loss_check(params, X, y):
+    """Returns the probability 1/k instead of the loss it gives, log k."""
+    k = params[f"b{mlp_depth(params)}"].shape[0]
+    return float(softmax_cross_entropy(mlp_forward(params, X)[0], y)), 1.0 / k
+''',
+        "log_of_the_batch_size": '''
+def initial_loss_check(params, X, y):
+    return float(softmax_cross_entropy(mlp_forward(params, X)[0], y)), float(np.log(len(y)))
+''',
+    },
+    "overfit_small_set": {
+        "accuracy_before_training": '''
+def overfit_small_set(params, update, X, y, epochs):
+    accuracy = float(np.mean(mlp_forward(params, X)[0].argmax(axis=1) == y))
+    for epoch in range(epochs):
+        logits, caches = mlp_forward(params, X)
+        params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, y), caches))
+    return params, accuracy
+''',
+        "count_not_fraction": '''
+def overfit_small_set(params, update, X, y, epochs):
+    for epoch in range(epochs):
+        logits, caches = mlp_forward(params, X)
+        params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, y), caches))
+    return params, float(np.sum(mlp_forward(params, X)[0].argmax(axis=1) == y))
+''',
+        "one_example_per_step": '''
+def overfit_small_set(params, update, X, y, epochs):
+    """Steps on one example at a time, cycling through them: not full batch."""
+    for epoch in range(epochs):
+        i = epoch % len(X)
+        logits, caches = mlp_forward(params, X[i:i + 1])
+        params = update(params, mlp_backward(softmax_cross_entropy_backward(logits, y[i:i + 1]), caches))
+    return params, float(np.mean(mlp_forward(params, X)[0].argmax(axis=1) == y))
+''',
+        "update_result_thrown_away": '''
+def overfit_small_set(params, update, X, y, epochs):
+    for epoch in range(epochs):
+        logits, caches = mlp_forward(params, X)
+        trained = update(params, mlp_backward(softmax_cross_entropy_backward(logits, y), caches))
+    return trained, float(np.mean(mlp_forward(trained, X)[0].argmax(axis=1) == y))
+''',
+    },
+    "gradient_check": {
+        "nudges_a_copy": '''
+def gradient_check(params, X, y, eps=1e-6):
+    """The loss reads params, but numerical_gradient nudges a copy: every numerical gradient is 0."""
+    logits, caches = mlp_forward(params, X)
+    grads = mlp_backward(softmax_cross_entropy_backward(logits, y), caches)
+    loss = lambda: softmax_cross_entropy(mlp_forward(params, X)[0], y)
+    return {name: relative_error(grads[name], numerical_gradient(loss, value.copy(), eps))
+            for name, value in params.items()}
+''',
+        "zips_params_with_grads": '''
+def gradient_check(params, X, y, eps=1e-6):
+    """Pairs params and grads by position: mlp_backward's dict starts with the LAST layer."""
+    logits, caches = mlp_forward(params, X)
+    grads = mlp_backward(softmax_cross_entropy_backward(logits, y), caches)
+    loss = lambda: softmax_cross_entropy(mlp_forward(params, X)[0], y)
+    errors = {}
+    for (name, value), grad in zip(params.items(), grads.values()):
+        errors[name] = relative_error(grad, numerical_gradient(loss, value, eps)) if grad.shape == value.shape else 1.0
+    return errors
+''',
+        "gradient_of_the_summed_logits": '''
+def gradient_check(params, X, y, eps=1e-6):
+    """Checks against the gradient of sum(logits), not of the loss."""
+    logits, caches = mlp_forward(params, X)
+    grads = mlp_backward(softmax_cross_entropy_backward(logits, y), caches)
+    total = lambda: float(np.sum(mlp_forward(params, X)[0]))
+    return {name: relative_error(grads[name], numerical_gradient(total, value, eps)) for name, value in params.items()}
+''',
+        "ignores_eps": '''
+def gradient_check(params, X, y, eps=1e-6):
+    logits, caches = mlp_forward(params, X)
+    grads = mlp_backward(softmax_cross_entropy_backward(logits, y), caches)
+    loss = lambda: softmax_cross_entropy(mlp_forward(params, X)[0], y)
+    return {name: relative_error(grads[name], numerical_gradient(loss, value)) for name, value in params.items()}
+''',
+    },
 }
 
