@@ -219,3 +219,11 @@ def test_the_deeper_network_wins_on_the_spirals_with_other_seeds(seed):
                        "at least 99% every time, and always beat the shallow one")
     accuracy = _spirals(seed)["spiral_accuracy"]
     assert accuracy[DEEP] >= 0.99 and accuracy[DEEP] > accuracy[SHALLOW], accuracy
+
+
+def test_the_students_network_reproduces_the_two_layer_classifier():
+    says("a8301cf7", "Your two functions reproduce the hand-written two-layer classifier exactly")
+    ns = run_cells(CHAPTER, NETWORK_CELL, SYMMETRY_CELL, "c31f65a4")
+    np.testing.assert_array_equal(ns["logits_mlp"], ns["logits_sym"])
+    for name, grad in ns["grads_sym"].items():
+        np.testing.assert_array_equal(ns["grads_mlp"][name], grad)
