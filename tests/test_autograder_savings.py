@@ -11,6 +11,9 @@
   ran: a student's function that calls sys.exit() is also called by a demonstration.)
 - A warm kernel serves one notebook: nothing of the previous student's kernel is in it.
 - The quick feedback page shows the same text as nbconvert's own.
+
+The course chapters' solved, blank, partly wrong and mutated notebooks are graded with every
+saving and with none in tests/test_autograder_mutations.py.
 """
 
 from __future__ import annotations
@@ -244,25 +247,3 @@ def test_a_warm_kernel_is_the_next_students_own_fresh_kernel(runner, runtime):
     runner.run(cold, runtime, Limits(cell_timeout=7), savings=Savings(warm_kernel=False))
     assert runner.warm is None and not kept.scratch.exists()
     assert cold.cells[0].outputs[0]["text"].split()[1:] == ["False", "False"], "no import before the setup cell"
-
-
-@pytest.mark.parametrize("chapter", support.present(support.COURSE_NOTEBOOKS))
-def test_the_savings_change_no_grade_of_a_course_chapter(chapter, tmp_path):
-    """The course's own notebook, whole: solved, blank, and partly wrong (the first mistake of
-    every third exercise, as ``make demo`` makes it), with every saving and with none."""
-    from autograder.demo import _mistakes
-
-    folder = release([chapter], tmp_path / "release", support.COURSE_NOTEBOOKS)[chapter]
-    blank = nbformat.read(folder / f"{chapter}.ipynb", as_version=4)
-    ok = solved(blank, support.source_notebook(support.COURSE_NOTEBOOKS, chapter))
-    for student, nb in {"solved": ok, "blank": blank, "partly_wrong": with_answers(ok, _mistakes(chapter, support.COURSE_NOTEBOOKS.parent / "tests" / "mutations"))}.items():
-        write_submission(tmp_path / "submitted", student, chapter, nb)
-    tables = []
-    for name in ("every saving", "none"):
-        out = tmp_path / re.sub(r"\W+", "-", name)
-        grade(tmp_path / "submitted", out, jobs=2, source_dir=support.COURSE_NOTEBOOKS, progress=False,
-              limits=Limits(cell_timeout=120), savings=VARIANTS[name])
-        tables.append(_tables(out))
-    assert tables[0] == tables[1]
-    scores = {student: float(score) for student, _, score, _ in tables[0][0]}
-    assert scores["blank"] == 0 and scores["solved"] > scores["partly_wrong"] > 0
