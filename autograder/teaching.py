@@ -186,9 +186,10 @@ def _surely_bound(statement: ast.stmt) -> set[str]:
 def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
     """Indices of the teaching cells of ``nb`` that grading need not run."""
     code = [i for i, cell in enumerate(nb.cells) if is_code(cell)]
+    # A teaching cell that may reach any name (or does not parse) always runs.
     candidates = {i for i in code if teaching.get(nb.cells[i].get("id")) is not None
                   and nb.cells[i].source.strip() == teaching[nb.cells[i].get("id")].strip()
-                  and bound_names(nb.cells[i].source) is not None}
+                  and bound_names(nb.cells[i].source) is not None and needed_names(nb.cells[i].source) is not None}
     if not candidates:
         return set()
     functions = _functions_and_modules([nb.cells[i].source for i in code])
@@ -240,7 +241,7 @@ def changed_names(source: str) -> frozenset[str]:
     (``needed_names``) that is the root of a method call's object (``rng.normal()``), of an
     item or attribute it assigns (``W[0] = 1``), of an augmented assignment, or of a call's
     argument (``fit(model, X, y)``). Empty where the code does not parse or may reach any name
-    (``bound_names`` or ``needed_names`` is then None, and no such cell is skipped)."""
+    (``bound_names`` or ``needed_names`` is then None, and ``cells_to_skip`` never skips such a cell)."""
     needed = needed_names(source)
     if not needed:
         return frozenset()
@@ -317,9 +318,11 @@ def global_effects(source: str, modules: frozenset[str] | set[str]) -> list[str]
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
             if name in _GLOBAL_STATE_CALLS:
                 effects.append(f"calls {name}()")
-            elif name == "open" and any(isinstance(a, ast.Constant) and isinstance(a.value, str) and set(a.value) & set("wax+")
-                                        for a in [*node.args[1:], *(k.value for k in node.keywords if k.arg == "mode")]):
-                effects.append("opens a file for writing")
+            elif name == "open":
+                modes = [*node.args[1:], *(k.value for k in node.keywords if k.arg == "mode")]
+                if any(isinstance(m, ast.Constant) and isinstance(m.value, str) and set(m.value) & set("wax+")
+                       for m in modes):
+                    effects.append("opens a file for writing")
         elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
             root = node.value
             while isinstance(root, (ast.Attribute, ast.Subscript)):
@@ -347,8 +350,9 @@ def markable_cells(source_nb: NotebookNode) -> set[str]:
     the notebook as it stands would skip (no cell that runs needs a name they define or an
     object they change)."""
     modules = _imported_names(source_nb)
-    marked = _with_marks(source_nb, {cell.get("id") for cell in source_nb.cells
-                                     if _ordinary(cell) and cell.get("id") and not global_effects(cell.source, modules)})
+    plain = {cell.get("id") for cell in source_nb.cells
+             if _ordinary(cell) and cell.get("id") and not global_effects(cell.source, modules)}
+    marked = _with_marks(source_nb, plain)
     return {marked.cells[i].id for i in cells_to_skip(marked, teaching_cells(marked.cells))}
 
 

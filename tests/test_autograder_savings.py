@@ -140,6 +140,8 @@ def test_a_teaching_cell_that_changes_an_object_a_running_cell_reads_is_kept():
         demo = _teach(change, "demo")
         assert _skipped([made, demo, _plain("print(rng.normal())", "test")]) == [], change
         assert _skipped([made, demo, _plain("print(1)", "test")]) == ["demo"], change
+    # A teaching cell that may write any name always runs.
+    assert _skipped([made, _teach("globals()['rng'] = None", "demo"), _plain("print(1)", "test")]) == []
     # Passing a function or a module to a call changes no object.
     assert _skipped([_plain("def relu(z):\n    return z", "answer"), _teach("plt.plot(relu(1))\nshow(np)", "demo"),
                      _plain("relu(2)", "test")]) == ["demo"]
