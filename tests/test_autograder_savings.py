@@ -37,7 +37,8 @@ from fixtures import support
 pytestmark = pytest.mark.grading
 
 FIXTURES = support.FIXTURE_NOTEBOOKS
-SOURCES = sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb")) + sorted(FIXTURES.glob("*/*.ipynb"))
+COURSE = sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb"))
+SOURCES = COURSE + sorted(FIXTURES.glob("*/*.ipynb"))
 
 
 def _teach(source: str, cell_id: str):
@@ -104,9 +105,6 @@ def test_every_mark_is_on_a_cell_no_graded_cell_depends_on(path):
     assert mark_problems(nb) == []
     if path.is_relative_to(FIXTURES):
         assert any(is_teaching(cell) for cell in nb.cells), "the fixtures have teaching cells to skip"
-
-
-COURSE = sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb"))
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in COURSE])
