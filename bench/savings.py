@@ -10,7 +10,7 @@ none (teaching cells run, a cold kernel per notebook, nbconvert's own feedback p
 seconds per notebook of each and their ratio, and compares the two tables: every student's
 score and status and every cell's score must be the same. Exits 1, naming the students,
 where they are not. tests/test_autograder_mutations.py grades the first mistake of each
-exercise both ways; this grades all of them (about 15 minutes on 2 cores).
+exercise both ways; this grades all of them (about 30 minutes on a shared 2-core machine).
 """
 
 from __future__ import annotations
