@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {release,edition,grade,demo}`` (``--help`` on each)."""
+"""Command line: ``python -m autograder {release,edition,grade,demo,mark-teaching}`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -122,6 +122,17 @@ def _add_demo(commands) -> None:
     _add_source(dem)
 
 
+def _add_mark_teaching(commands) -> None:
+    mark = commands.add_parser("mark-teaching", help="mark the teaching cells grading may skip", description=(
+        "In each chapter's source notebook, mark every ordinary code cell that no graded cell depends on as a "
+        "teaching cell (cell metadata only; see autograder/teaching.py), and unmark the others. With --check, "
+        "change nothing: list what is wrong with the marks and exit 1 if anything is."))
+    mark.add_argument("chapters", nargs="*", type=_chapter, metavar="CHAPTER",
+                      help="chapters to mark (default: every chapter with a source notebook)")
+    mark.add_argument("--check", action="store_true", help="only check the marks")
+    _add_source(mark)
+
+
 def _add_source(command) -> None:
     command.add_argument("--source", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
                          help="folder of the chapters' source notebooks (default: notebooks/)")
@@ -135,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_edition(commands)
     _add_grade(commands)
     _add_demo(commands)
+    _add_mark_teaching(commands)
     return parser
 
 
@@ -191,6 +203,32 @@ def _demo(args: argparse.Namespace) -> int:
     return demo(args.out, args.source, args.jobs)
 
 
+def _mark_teaching(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from autograder.release import present_chapters
+    from autograder.teaching import is_teaching, mark_problems, with_marks
+
+    wrong = 0
+    for chapter in args.chapters or present_chapters(args.source):
+        path = args.source / chapter / f"{chapter}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        if args.check:
+            problems = mark_problems(nb)
+            wrong += len(problems)
+            print(f"{chapter}: " + ("the marks are right" if not problems else f"{len(problems)} problem(s)"))
+            for problem in problems:
+                print(f"  {problem}")
+            continue
+        marked = with_marks(nb)
+        if marked != nb:
+            nbformat.write(marked, path)
+        ordinary = [cell for cell in marked.cells if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
+        print(f"{chapter}: {sum(map(is_teaching, ordinary))} of {len(ordinary)} ordinary code cells are teaching cells"
+              f"{'' if marked != nb else ' (unchanged)'}")
+    return 1 if wrong else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from autograder.cluster import ClusterError
@@ -198,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.release import ReleaseError
     from autograder.strip import MarkerError
 
-    command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo}[args.command]
+    command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo,
+               "mark-teaching": _mark_teaching}[args.command]
     try:
         return command(args)
     except (GradingError, ClusterError, ReleaseError, MarkerError) as exc:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from functools import lru_cache
 
 from nbformat import NotebookNode
 
@@ -41,24 +42,25 @@ PACKAGE = "nnlib"
 
 def reference_imports(nb: NotebookNode, exercises: Iterable[str]) -> dict[str, list[int]]:
     """exercise name -> indices of the student's code cells that take it from nnlib."""
-    exercises = set(exercises)
-    transform = _ipython_transformer()
-    trees = {}
-    for index, cell in enumerate(nb.cells):
-        if not is_code(cell) or is_locked(cell):
-            continue
-        tree = _parse(cell.source, transform)
-        if tree is not None:
-            trees[index] = tree
-    defined = {node.name for tree in trees.values() for node in ast.walk(tree)
-               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    exercises = frozenset(exercises)
+    sources = {index: cell.source for index, cell in enumerate(nb.cells)
+               if is_code(cell) and not is_locked(cell) and _parse(cell.source) is not None}
+    defined = frozenset().union(*(_functions(source) for source in sources.values()))
     found: dict[str, list[int]] = {}
-    for index, tree in trees.items():
-        for name in sorted(_taken(tree, exercises, defined)):
+    for index, source in sources.items():
+        for name in sorted(_taken(source, exercises, defined)):
             found.setdefault(name, []).append(index)
     return found
 
 
+@lru_cache(maxsize=4096)
+def _functions(source: str) -> frozenset[str]:
+    """The functions the cell defines."""
+    return frozenset(node.name for node in ast.walk(_parse(source))
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+@lru_cache(maxsize=1)
 def _ipython_transformer():
     """IPython's cell transformer (magics and shell escapes become calls), or None without IPython."""
     try:
@@ -68,8 +70,11 @@ def _ipython_transformer():
     return TransformerManager()
 
 
-def _parse(source: str, transform) -> ast.Module | None:
-    """The cell as Python, with IPython's syntax turned into calls first."""
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> ast.Module | None:
+    """The cell as Python, with IPython's syntax turned into calls first (kept per text: a
+    course's cells are the same in most submissions; the tree is only read)."""
+    transform = _ipython_transformer()
     if transform is not None:
         try:
             source = transform.transform_cell(source)
@@ -85,8 +90,11 @@ def _is_nnlib(module: str | None) -> bool:
     return bool(module) and (module == PACKAGE or module.startswith(PACKAGE + "."))
 
 
-def _taken(tree: ast.Module, exercises: set[str], defined: set[str]) -> set[str]:
-    """Exercises this cell takes from nnlib."""
+@lru_cache(maxsize=4096)
+def _taken(source: str, exercises: frozenset[str], defined: frozenset[str]) -> frozenset[str]:
+    """Exercises this cell takes from nnlib (``defined``: the functions the student's cells
+    define; kept per text, like the parse)."""
+    tree = _parse(source)
     taken: set[str] = set()
     aliases: set[str] = set()  # names bound to nnlib or one of its modules in this cell
     for node in ast.walk(tree):
@@ -103,7 +111,7 @@ def _taken(tree: ast.Module, exercises: set[str], defined: set[str]) -> set[str]
                 else:  # a module of nnlib, e.g. ``from nnlib import activations``
                     aliases.add(alias.asname or alias.name)
     if not aliases:
-        return taken
+        return frozenset(taken)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
         if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and node.attr in exercises
@@ -113,7 +121,7 @@ def _taken(tree: ast.Module, exercises: set[str], defined: set[str]) -> set[str]
               and len(node.args) >= 2 and _rooted_at(node.args[0], aliases)
               and isinstance(node.args[1], ast.Constant) and node.args[1].value in exercises):
             taken.add(node.args[1].value)
-    return taken
+    return frozenset(taken)
 
 
 def _only_looked_up(node: ast.expr, parents: dict) -> bool:

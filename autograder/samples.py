@@ -6,7 +6,9 @@ Used by ``python -m autograder demo``, the grading benchmark and the grader's te
   the source notebook's answer (what a student who got everything right submits);
 - ``with_answers(nb, {exercise: source})``: the same with some solution cells replaced,
   e.g. by the wrong answers of ``tests/mutations/<chapter>.py``;
-- ``only_graded_cells(nb)``: setup, solution and test cells only (fast to grade).
+- ``only_graded_cells(nb)``: setup, solution and test cells only (fast to grade);
+- ``mutation_batch(release_nb, source_nb, mutations)``: the solved and blank notebooks and
+  one notebook per listed mistake (student ``<exercise>--<mistake>``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from nbformat import NotebookNode
 from autograder.cells import grade_id, is_code, is_graded, is_locked, is_solution
 from autograder.course import REPO_ROOT
 
-__all__ = ["solved", "with_answers", "only_graded_cells", "load_mutations", "write_submission", "MUTATIONS_DIR"]
+__all__ = ["solved", "with_answers", "only_graded_cells", "load_mutations", "mutation_batch", "write_submission",
+           "MUTATIONS_DIR"]
 
 MUTATIONS_DIR = REPO_ROOT / "tests" / "mutations"
 
@@ -72,6 +75,19 @@ def load_mutations(chapter: str, folder: Path = MUTATIONS_DIR) -> dict[str, dict
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.MUTATIONS
+
+
+def mutation_batch(release_nb: NotebookNode, source_nb: NotebookNode, mutations: dict[str, dict[str, str]],
+                   every_mistake: bool = True) -> dict[str, NotebookNode]:
+    """student -> notebook: ``solved``, ``blank`` (the release) and ``<exercise>--<mistake>``,
+    the solved notebook with that one wrong answer, for every mistake of ``mutations`` (or the
+    first of each exercise)."""
+    answers = solved(release_nb, source_nb)
+    batch = {"solved": answers, "blank": release_nb}
+    for exercise, mistakes in mutations.items():
+        for mistake, source in list(mistakes.items())[:None if every_mistake else 1]:
+            batch[f"{exercise}--{mistake}"] = with_answers(answers, {exercise: source})
+    return batch
 
 
 def write_submission(root: Path, student: str, chapter: str, nb: NotebookNode) -> Path:

@@ -15,13 +15,18 @@ it itself (``needed_names``: Python's ``ast`` for the order of its statements, `
 for what functions and comprehensions read); a test that sets ``z = ...`` before using
 ``z`` does not need a demonstration's ``z``; a function a cell defines reads its globals
 when it is called, so those count even for a teaching cell that comes after it
-(``called_later``). This is taken in closure: a kept teaching cell's own needs keep others. A cell that can reach names without writing them
+(``called_later``). A teaching cell that may change an object an earlier cell made (a method
+called on it, an item or attribute assigned, the object passed to a call: ``changed_names``)
+counts as defining its name too, so a cell that runs and reads that name keeps it. This is
+taken in closure: a kept teaching cell's own needs keep others. A cell that can reach names without writing them
 (``globals()``, ``eval``, ``get_ipython``, IPython's ``_``/``In``/``Out``, a magic, anything
 that does not parse) keeps every teaching cell before it.
 
-Effects through shared objects (a teaching cell drawing from a random generator that a test
-also uses) are beyond names: the tests check every mark of the course's notebooks for them
-(``tests/test_autograder_savings.py``).
+Effects beyond names (a random seed, a module's attribute, a warning filter, a file written)
+are the marker's to refuse: ``markable_cells`` marks every ordinary code cell of a source
+notebook that the solved notebook would skip and that has no such effect; ``mark_problems``
+lists what is wrong with a notebook's marks (``python -m autograder mark-teaching`` writes
+and checks them; ``tests/test_autograder_savings.py`` checks every course chapter's).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from nbformat import NotebookNode
 from autograder.cells import has_nbgrader_meta, is_code
 
 __all__ = ["TEACHING", "is_teaching", "teaching_cells", "cells_to_skip", "bound_names", "needed_names",
-           "called_later"]
+           "called_later", "changed_names", "global_effects", "markable_cells", "mark_problems", "with_marks"]
 
 TEACHING = {"autograder": {"teaching": True}}
 
@@ -181,12 +186,15 @@ def _surely_bound(statement: ast.stmt) -> set[str]:
 def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
     """Indices of the teaching cells of ``nb`` that grading need not run."""
     code = [i for i, cell in enumerate(nb.cells) if is_code(cell)]
+    # A teaching cell that may reach any name (or does not parse) always runs.
     candidates = {i for i in code if teaching.get(nb.cells[i].get("id")) is not None
                   and nb.cells[i].source.strip() == teaching[nb.cells[i].get("id")].strip()
-                  and bound_names(nb.cells[i].source) is not None}
+                  and bound_names(nb.cells[i].source) is not None and needed_names(nb.cells[i].source) is not None}
     if not candidates:
         return set()
-    defines = {i: bound_names(nb.cells[i].source) for i in candidates}
+    functions = _functions_and_modules([nb.cells[i].source for i in code])
+    defines = {i: bound_names(nb.cells[i].source) | (changed_names(nb.cells[i].source) - functions)
+               for i in candidates}
     kept: set[int] = set()
     waiting = [i for i in code if i not in candidates]
     while waiting:
@@ -225,3 +233,175 @@ def called_later(source: str) -> frozenset[str] | None:
         if child.get_type() != "class" and child.get_name() not in immediate:
             reads |= {s.get_name() for s in child.get_symbols() if s.is_referenced() and s.is_global()}
     return frozenset(reads)
+
+
+@lru_cache(maxsize=4096)
+def changed_names(source: str) -> frozenset[str]:
+    """The names from earlier cells whose objects the code may change: a name the code needs
+    (``needed_names``) that is the root of a method call's object (``rng.normal()``), of an
+    item or attribute it assigns (``W[0] = 1``), of an augmented assignment, or of a call's
+    argument (``fit(model, X, y)``). Empty where the code does not parse or may reach any name
+    (``bound_names`` or ``needed_names`` is then None, and ``cells_to_skip`` never skips such a cell)."""
+    needed = needed_names(source)
+    if not needed:
+        return frozenset()
+    roots = set()
+    for node in ast.walk(ast.parse(source)):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Call):
+            targets = [*node.args, *(keyword.value for keyword in node.keywords)]
+            if isinstance(node.func, ast.Attribute):
+                targets.append(node.func.value)
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            targets = [node.value]
+        elif isinstance(node, ast.AugAssign):
+            targets = [node.target]
+        for target in targets:
+            while isinstance(target, (ast.Attribute, ast.Subscript, ast.Starred)):
+                target = target.value
+            if isinstance(target, ast.Name):
+                roots.add(target.id)
+    return frozenset(roots & needed)
+
+
+def _functions_and_modules(sources: list[str]) -> frozenset[str]:
+    """Names the cells bind only by ``def``, ``class`` or ``import``: passing such a name to a
+    call or calling its methods changes no object a test reads."""
+    kinds = [_binding_kinds(source) for source in sources]
+    definitions = set().union(*(k[0] for k in kinds))
+    values = set().union(*(k[1] for k in kinds))
+    return frozenset(definitions - values)
+
+
+@lru_cache(maxsize=4096)
+def _binding_kinds(source: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The names the code binds by ``def``, ``class`` or ``import``; those it binds otherwise
+    (assignments, loops, ``global``); and those it imports. All empty where it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return frozenset(), frozenset(), frozenset()
+    definitions, values, imports = set(), set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            definitions.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            imports.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            values.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            values.update(node.names)
+    return frozenset(definitions | imports), frozenset(values), frozenset(imports)
+
+
+# Calls that change a process-wide state a later cell may see, whatever object they are called on.
+_GLOBAL_STATE_CALLS = frozenset({
+    "seed", "set_state", "seterr", "seterrcall", "filterwarnings", "simplefilter", "resetwarnings",
+    "setrecursionlimit", "chdir", "putenv", "setattr", "delattr", "use", "rc", "exec", "eval",
+    "save", "savez", "savez_compressed", "savetxt", "tofile", "write_text", "write_bytes", "mkdir",
+    "makedirs", "remove", "unlink", "rmdir", "rmtree", "rename", "touch",
+})
+
+
+def global_effects(source: str, modules: frozenset[str] | set[str]) -> list[str]:
+    """What the code may change beyond the names it binds and the objects of ``changed_names``:
+    calls of ``_GLOBAL_STATE_CALLS`` (a random seed, a warning filter, a file written), a file
+    opened for writing, an attribute or item of a module assigned (``modules``: the names the
+    notebook imports), a ``global`` statement. Code that does not parse is one effect."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ["code that does not parse"]
+    effects = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in _GLOBAL_STATE_CALLS:
+                effects.append(f"calls {name}()")
+            elif name == "open":
+                modes = [*node.args[1:], *(k.value for k in node.keywords if k.arg == "mode")]
+                if any(isinstance(m, ast.Constant) and isinstance(m.value, str) and set(m.value) & set("wax+")
+                       for m in modes):
+                    effects.append("opens a file for writing")
+        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            root = node.value
+            while isinstance(root, (ast.Attribute, ast.Subscript)):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in modules:
+                effects.append(f"assigns into the module {root.id}")
+        elif isinstance(node, ast.Global):
+            effects.append(f"declares global {', '.join(node.names)}")
+    return effects
+
+
+def _imported_names(nb: NotebookNode) -> frozenset[str]:
+    """Names the notebook's code cells bind by ``import`` (modules and what is imported from them)."""
+    return frozenset().union(*(_binding_kinds(cell.source)[2] for cell in nb.cells if is_code(cell)))
+
+
+def _ordinary(cell) -> bool:
+    """An ordinary code cell: not setup, solution or test (no nbgrader metadata)."""
+    return is_code(cell) and not has_nbgrader_meta(cell)
+
+
+def markable_cells(source_nb: NotebookNode) -> set[str]:
+    """Ids of the ordinary code cells of a SOURCE notebook (answers and hidden tests in it) that
+    are teaching cells: with every such cell that has no ``global_effects`` marked, those that
+    the notebook as it stands would skip (no cell that runs needs a name they define or an
+    object they change)."""
+    modules = _imported_names(source_nb)
+    plain = {cell.get("id") for cell in source_nb.cells
+             if _ordinary(cell) and cell.get("id") and not global_effects(cell.source, modules)}
+    marked = _with_marks(source_nb, plain)
+    return {marked.cells[i].id for i in cells_to_skip(marked, teaching_cells(marked.cells))}
+
+
+def _with_marks(nb: NotebookNode, cell_ids: set[str]) -> NotebookNode:
+    """A copy of ``nb`` whose ordinary code cells carry the teaching mark exactly when their id is in ``cell_ids``."""
+    import copy
+
+    out = copy.deepcopy(nb)
+    for cell in out.cells:
+        if not _ordinary(cell):
+            continue
+        mark = cell.metadata.get("autograder")
+        if cell.get("id") in cell_ids:
+            cell.metadata["autograder"] = {**(mark if isinstance(mark, dict) else {}), "teaching": True}
+        elif isinstance(mark, dict) and "teaching" in mark:
+            rest = {key: value for key, value in mark.items() if key != "teaching"}
+            if rest:
+                cell.metadata["autograder"] = rest
+            else:
+                del cell.metadata["autograder"]
+    return out
+
+
+def with_marks(source_nb: NotebookNode) -> NotebookNode:
+    """A copy of a source notebook with the teaching marks ``markable_cells`` computes (cell
+    metadata only: no source, output or order changes)."""
+    return _with_marks(source_nb, markable_cells(source_nb))
+
+
+def mark_problems(source_nb: NotebookNode) -> list[str]:
+    """What is wrong with the teaching marks of a SOURCE notebook, one line each: a mark on a
+    cell that is not an ordinary code cell; a marked cell that a cell which runs needs (the
+    notebook as it stands would run it); a marked cell with ``global_effects``; an ordinary
+    code cell left unmarked that ``markable_cells`` would mark. Empty when the marks are right."""
+    problems = [f"cell {index} ({cell.get('id')}) is marked but is not an ordinary code cell"
+                for index, cell in enumerate(source_nb.cells)
+                if isinstance(cell.get("metadata", {}).get("autograder"), dict)
+                and "teaching" in cell.metadata["autograder"] and not is_teaching(cell)]
+    modules = _imported_names(source_nb)
+    skipped = {source_nb.cells[i].id for i in cells_to_skip(source_nb, teaching_cells(source_nb.cells))}
+    markable = markable_cells(source_nb)
+    for index, cell in enumerate(source_nb.cells):
+        where = f"cell {index} ({cell.get('id')})"
+        if is_teaching(cell):
+            if cell.id not in skipped:
+                problems.append(f"teaching {where} defines a name or changes an object that a cell which runs reads")
+            effects = global_effects(cell.source, modules)
+            if effects:
+                problems.append(f"teaching {where} has effects beyond its names: {'; '.join(effects)}")
+        elif _ordinary(cell) and cell.get("id") in markable:
+            problems.append(f"{where} is a teaching cell no graded cell depends on, but is not marked")
+    return problems

@@ -1,7 +1,8 @@
 """Less work per notebook, provably (issue 16, item 3): what autograder.savings leaves out changes no grade.
 
 - Teaching cells (autograder.teaching): which cells a submission may skip, and the checks of
-  every mark in the course's and the fixtures' source notebooks.
+  every mark in the course's and the fixtures' source notebooks (shown to find every wrong
+  mark of a course chapter, one cell at a time).
 - The no-difference proof: the grader's whole hostile batch (tests/test_autograder_grading.py
   and tests/test_autograder_hardening.py: solved, blank, partly wrong, every fault) and
   every mutation of tests/fixtures/mutations, graded with every saving, with none, and with
@@ -10,11 +11,14 @@
   ran: a student's function that calls sys.exit() is also called by a demonstration.)
 - A warm kernel serves one notebook: nothing of the previous student's kernel is in it.
 - The quick feedback page shows the same text as nbconvert's own.
+
+The course chapters' solved, blank, partly wrong and mutated notebooks are graded with every
+saving and with none in tests/test_autograder_mutations.py.
 """
 
 from __future__ import annotations
 
-import ast
+import copy
 import re
 import nbformat
 import pytest
@@ -27,13 +31,14 @@ from autograder.limits import MiB, Limits
 from autograder.release import release
 from autograder.samples import load_mutations, solved, with_answers, write_submission
 from autograder.savings import Savings
-from autograder.teaching import TEACHING, bound_names, cells_to_skip, is_teaching, teaching_cells
+from autograder.teaching import TEACHING, cells_to_skip, is_teaching, mark_problems, teaching_cells
 from fixtures import support
 
 pytestmark = pytest.mark.grading
 
 FIXTURES = support.FIXTURE_NOTEBOOKS
-SOURCES = sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb")) + sorted(FIXTURES.glob("*/*.ipynb"))
+COURSE = sorted(support.COURSE_NOTEBOOKS.glob("*/*.ipynb"))
+SOURCES = COURSE + sorted(FIXTURES.glob("*/*.ipynb"))
 
 
 def _teach(source: str, cell_id: str):
@@ -61,7 +66,7 @@ def test_a_teaching_cell_is_skipped_unless_a_cell_that_runs_reads_what_it_define
     # A student's own cell that reads a name a teaching cell defines keeps that cell, and
     # what that cell reads in turn.
     setup = _teach("scale = 2.0", "scale")
-    uses = _teach("grid = np.linspace(-scale, scale, 5)", "demo")
+    uses = _teach("grid = scale * np.linspace(-1, 1, 5)", "demo")  # reads scale, changes nothing
     assert _skipped([setup, uses, _plain("print(grid)", "mine")]) == []
     assert _skipped([setup, uses, _plain("print(scale)", "mine")]) == ["demo"]
     # A name read before the teaching cell that defines it does not need that cell, unless it
@@ -89,62 +94,55 @@ def test_only_ordinary_code_cells_can_be_teaching_cells():
     assert not is_teaching(nbformat.v4.new_markdown_cell("x", metadata={**TEACHING}))
 
 
-def _module_names(nb) -> set[str]:
-    """Names the notebook binds by importing a module (``import numpy as np``)."""
-    names = set()
-    for cell in nb.cells:
-        if is_code(cell):
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:
-                continue
-            names.update((a.asname or a.name).split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
-                         for a in n.names)
-    return names
-
-
-def _changes_others(source: str, modules: set[str]) -> list[str]:
-    """Names a cell did not bind itself whose objects it may change: a method called on them,
-    an attribute or item of them assigned, an augmented assignment (imported modules aside)."""
-    own = bound_names(source) or frozenset()
-    changed = set()
-    for node in ast.walk(ast.parse(source)):
-        target = None
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            target = node.func.value
-        elif isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
-            target = node.value
-        elif isinstance(node, ast.AugAssign):
-            target = node.target
-        while isinstance(target, (ast.Attribute, ast.Subscript)):
-            target = target.value
-        if isinstance(target, ast.Name) and target.id not in own and target.id not in modules:
-            changed.add(target.id)
-    return sorted(changed)
-
-
 @pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.parent.parent.name}-{p.stem}") for p in SOURCES])
 def test_every_mark_is_on_a_cell_no_graded_cell_depends_on(path):
-    """The marker's checks, on each source notebook: a mark sits in cell metadata on an
-    ordinary code cell; in the solved notebook every marked cell is left out (no cell that runs
-    reads a name it defines); and it changes no object another cell made (a random generator
-    a test draws from, an array a test reads)."""
+    """The marker's checks, on each source notebook (``mark_problems``): a mark sits in cell
+    metadata on an ordinary code cell; in the notebook as it stands every marked cell is left
+    out (no cell that runs needs a name it defines or an object it changes); no marked cell
+    changes what names cannot show (a seed, a module, a file); and every ordinary code cell
+    that could be marked is (``python -m autograder mark-teaching`` recomputes the marks)."""
     nb = nbformat.read(path, as_version=4)
-    problems = [f"cell {index} is marked but is not an ordinary code cell"
-                for index, cell in enumerate(nb.cells)
-                if isinstance(cell.get("metadata", {}).get("autograder"), dict) and not is_teaching(cell)]
-    modules = _module_names(nb)
-    marked = {cell.id: cell for cell in nb.cells if is_teaching(cell)}
-    skipped = {nb.cells[i].id for i in cells_to_skip(nb, teaching_cells(nb.cells))}
-    for cell_id, cell in marked.items():
-        if cell_id not in skipped:
-            problems.append(f"teaching cell {cell_id} defines a name that a cell which runs reads")
-        changed = _changes_others(cell.source, modules)
-        if changed:
-            problems.append(f"teaching cell {cell_id} may change objects other cells made: {changed}")
-    assert not problems, "\n".join(problems)
+    assert mark_problems(nb) == []
     if path.is_relative_to(FIXTURES):
-        assert marked, "the fixtures have teaching cells to skip"
+        assert any(is_teaching(cell) for cell in nb.cells), "the fixtures have teaching cells to skip"
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in COURSE])
+def test_the_check_finds_every_wrong_mark_of_a_course_chapter(path):
+    """Every way the course chapter's marks can be wrong one cell at a time is reported: each
+    unmarked ordinary code cell marked, each marked cell unmarked, a mark on each setup,
+    solution and test cell, and a marked cell given a seed or a module attribute to change."""
+    nb = nbformat.read(path, as_version=4)
+    assert mark_problems(nb) == [], "the chapter's marks are right to begin with"
+    for index, cell in enumerate(nb.cells):
+        if not is_code(cell):
+            continue
+        wrong = copy.deepcopy(nb)
+        if is_teaching(cell):
+            del wrong.cells[index].metadata["autograder"]
+        else:
+            wrong.cells[index].metadata["autograder"] = {"teaching": True}
+        assert any(f"cell {index} " in problem for problem in mark_problems(wrong)), (path.stem, index, cell.id)
+    marked = [index for index, cell in enumerate(nb.cells) if is_teaching(cell)]
+    assert marked, "the chapter has teaching cells"
+    for effect in ("np.random.seed(0)", "np.pi = 3", "import warnings\nwarnings.simplefilter('error')",
+                   "open('out.txt', 'w').write('x')"):
+        wrong = copy.deepcopy(nb)
+        wrong.cells[marked[-1]].source += "\n" + effect
+        assert any("effects beyond its names" in p for p in mark_problems(wrong)), effect
+
+
+def test_a_teaching_cell_that_changes_an_object_a_running_cell_reads_is_kept():
+    made = _plain("rng = np.random.default_rng(0)", "made")
+    for change in ("rng.normal()", "rng.bit_generator.state = {}", "draw(rng)", "shuffle(x=rng)", "rng += 1"):
+        demo = _teach(change, "demo")
+        assert _skipped([made, demo, _plain("print(rng.normal())", "test")]) == [], change
+        assert _skipped([made, demo, _plain("print(1)", "test")]) == ["demo"], change
+    # A teaching cell that may write any name always runs.
+    assert _skipped([made, _teach("globals()['rng'] = None", "demo"), _plain("print(1)", "test")]) == []
+    # Passing a function or a module to a call changes no object.
+    assert _skipped([_plain("def relu(z):\n    return z", "answer"), _teach("plt.plot(relu(1))\nshow(np)", "demo"),
+                     _plain("relu(2)", "test")]) == ["demo"]
 
 
 # The no-difference proof -----------------------------------------------------------------
@@ -249,25 +247,3 @@ def test_a_warm_kernel_is_the_next_students_own_fresh_kernel(runner, runtime):
     runner.run(cold, runtime, Limits(cell_timeout=7), savings=Savings(warm_kernel=False))
     assert runner.warm is None and not kept.scratch.exists()
     assert cold.cells[0].outputs[0]["text"].split()[1:] == ["False", "False"], "no import before the setup cell"
-
-
-@pytest.mark.parametrize("chapter", support.present(support.COURSE_NOTEBOOKS))
-def test_the_savings_change_no_grade_of_a_course_chapter(chapter, tmp_path):
-    """The course's own notebook, whole: solved, blank, and partly wrong (the first mistake of
-    every third exercise, as ``make demo`` makes it), with every saving and with none."""
-    from autograder.demo import _mistakes
-
-    folder = release([chapter], tmp_path / "release", support.COURSE_NOTEBOOKS)[chapter]
-    blank = nbformat.read(folder / f"{chapter}.ipynb", as_version=4)
-    ok = solved(blank, support.source_notebook(support.COURSE_NOTEBOOKS, chapter))
-    for student, nb in {"solved": ok, "blank": blank, "partly_wrong": with_answers(ok, _mistakes(chapter, support.COURSE_NOTEBOOKS.parent / "tests" / "mutations"))}.items():
-        write_submission(tmp_path / "submitted", student, chapter, nb)
-    tables = []
-    for name in ("every saving", "none"):
-        out = tmp_path / re.sub(r"\W+", "-", name)
-        grade(tmp_path / "submitted", out, jobs=2, source_dir=support.COURSE_NOTEBOOKS, progress=False,
-              limits=Limits(cell_timeout=120), savings=VARIANTS[name])
-        tables.append(_tables(out))
-    assert tables[0] == tables[1]
-    scores = {student: float(score) for student, _, score, _ in tables[0][0]}
-    assert scores["blank"] == 0 and scores["solved"] > scores["partly_wrong"] > 0
