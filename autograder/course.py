@@ -39,8 +39,8 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "inverse_time_decay", "exponential_decay", "step_decay",
     ),
     "04_regularization": (
-        "l2_penalty", "l2_grad", "l1_penalty", "l1_grad", "dropout_forward", "dropout_backward",
-        "early_stopping_epoch",
+        "l2_penalty", "l2_grad", "adamw_update", "l1_penalty", "l1_grad", "dropout_forward",
+        "dropout_backward", "early_stopping_epoch",
     ),
     "05_batchnorm": ("batchnorm_forward", "batchnorm_backward"),
     "06_tuning": ("log_uniform", "grid_search", "random_search", "diagnose"),

@@ -10,8 +10,8 @@ Chapter by chapter (the exercises; their answers sit between solution markers):
 - 01_feedforward: activations, dense_forward, initializers, standardize, losses
 - 02_backprop: the ``*_backward`` functions, numerical_gradient, relative_error
 - 03_optimizers: minibatches, ewa, the update rules, learning-rate schedules
-- 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
-- 05_batchnorm: batchnorm_forward, batchnorm_backward
+- 04_regularization: L2/L1 penalties and gradients, AdamW, dropout, early stopping
+- 05_batchnorm: batchnorm_forward, batchnorm_backward, layernorm_forward, layernorm_backward
 - 06_tuning: log_uniform, grid_search, random_search, diagnose
 """
 
@@ -25,6 +25,7 @@ from nnlib.early_stopping import *  # noqa: F401,F403
 from nnlib.ewa import *  # noqa: F401,F403
 from nnlib.gradcheck import *  # noqa: F401,F403
 from nnlib.initializers import *  # noqa: F401,F403
+from nnlib.layernorm import *  # noqa: F401,F403
 from nnlib.layers import *  # noqa: F401,F403
 from nnlib.losses import *  # noqa: F401,F403
 from nnlib.optimizers import *  # noqa: F401,F403
@@ -35,3 +36,4 @@ from nnlib.sequential import *  # noqa: F401,F403
 from nnlib.training import *  # noqa: F401,F403
 from nnlib.tuning import *  # noqa: F401,F403
 from nnlib.updates import *  # noqa: F401,F403
+from nnlib.weight_decay import *  # noqa: F401,F403

@@ -198,3 +198,38 @@ def test_optimizer_matches_torch_over_ten_steps(name, rng):
         theirs.step()
     for key in params:
         np.testing.assert_allclose(params[key], _numpy(tensors[key]), rtol=1e-9, atol=1e-12)
+
+
+# --- AdamW (chapter 4): weight_decay is lam / m, the same number in both libraries ----------
+
+def test_adamw_update_matches_torch_adamw_over_ten_steps(rng):
+    from nnlib.weight_decay import adamw_update
+
+    w = rng.normal(size=(4, 3))
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    tensor = _tensor(w, grad=True)
+    theirs = torch.optim.AdamW([tensor], lr=0.01, betas=(0.8, 0.99), eps=1e-7, weight_decay=0.25)
+    for t in range(1, 11):
+        dw = rng.normal(size=w.shape)
+        w, m, v = adamw_update(w, dw, m, v, t, lr=0.01, weight_decay=0.25, beta1=0.8, beta2=0.99, eps=1e-7)
+        tensor.grad = _tensor(dw)
+        theirs.step()
+    np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
+    state = theirs.state[tensor]
+    np.testing.assert_allclose(m, _numpy(state["exp_avg"]), rtol=1e-12)
+    np.testing.assert_allclose(v, _numpy(state["exp_avg_sq"]), rtol=1e-12)
+
+
+def test_torch_adam_weight_decay_is_l2_under_adam_not_adamw(rng):
+    """torch.optim.Adam's weight_decay adds weight_decay * w to the gradient (chapter 4,
+    section 2.4's question): our adam_update fed dw + l2_grad(w, lam, m)."""
+    w = rng.normal(size=5)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    tensor = _tensor(w, grad=True)
+    theirs = torch.optim.Adam([tensor], lr=0.01, weight_decay=0.25)
+    for t in range(1, 11):
+        dw = rng.normal(size=w.shape)
+        w, m, v = nl.adam_update(w, dw + nl.l2_grad(w, 0.25 * 40, 40), m, v, t, lr=0.01)
+        tensor.grad = _tensor(dw)
+        theirs.step()
+    np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
