@@ -30,8 +30,9 @@ def layernorm_forward(
     x: (m, d) batch, d >= 1; gamma, beta: (d,) learned scale and shift, one per feature;
     eps: added to each row's biased variance inside the square root (> 0).
     Returns (out, cache): out: (m, d), ``gamma * x_hat + beta`` with x_hat standardised
-    along each row (axis 1), in x's dtype when all the arrays share it; cache: what
-    ``layernorm_backward`` needs. The same computation in training and at test time.
+    along each row (axis 1), in x's dtype when all the arrays share it; cache: the tuple
+    ``(x_hat, inv_std, gamma)`` with x_hat: (m, d) and inv_std = 1 / sqrt(σ² + eps): (m, 1),
+    what ``layernorm_backward`` needs. The same computation in training and at test time.
     """
     ### BEGIN SOLUTION 05_batchnorm
     x = np.asarray(x)
@@ -47,7 +48,7 @@ def layernorm_forward(
     inv_std = 1.0 / np.sqrt(var + float(eps))
     x_hat = (x - mean) * inv_std
     out = gamma * x_hat + beta
-    return out, {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma}
+    return out, (x_hat, inv_std, gamma)
     ### END SOLUTION 05_batchnorm
 
 
@@ -56,7 +57,8 @@ def layernorm_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of layer normalization.
 
-    dout: (m, d) upstream gradient; cache: from ``layernorm_forward``.
+    dout: (m, d) upstream gradient; cache: ``(x_hat, inv_std, gamma)`` from ``layernorm_forward``,
+    with x_hat: (m, d), inv_std: (m, 1), gamma: (d,).
     Returns (dx, dgamma, dbeta): dx: (m, d); dgamma, dbeta: (d,), summed over the batch.
 
     It is batch norm's backward pass with the roles of the axes swapped: each row's μ and σ²
@@ -68,7 +70,7 @@ def layernorm_backward(
     while gamma and beta, one per feature, collect their gradients over the batch (axis 0).
     """
     ### BEGIN SOLUTION 05_batchnorm
-    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    x_hat, inv_std, gamma = cache
     dbeta = dout.sum(axis=0)
     dgamma = (dout * x_hat).sum(axis=0)
     dx_hat = dout * gamma

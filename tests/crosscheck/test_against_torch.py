@@ -233,3 +233,28 @@ def test_torch_adam_weight_decay_is_l2_under_adam_not_adamw(rng):
         tensor.grad = _tensor(dw)
         theirs.step()
     np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
+
+
+# --- layer norm (chapter 5): torch.nn.LayerNorm(d), biased variance, eps inside the root -----
+
+@pytest.mark.parametrize(("m", "d"), [(1, 6), (5, 4), (32, 17)])
+def test_layernorm_forward_and_backward_match_torch_layernorm(m, d, rng):
+    from nnlib.layernorm import layernorm_backward, layernorm_forward
+
+    x = rng.normal(loc=2.0, scale=3.0, size=(m, d))
+    gamma, beta = rng.normal(size=d), rng.normal(size=d)
+    dout = rng.normal(size=(m, d))
+    out, cache = layernorm_forward(x, gamma, beta)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+
+    layer = torch.nn.LayerNorm(d, eps=1e-5, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(_tensor(gamma))
+        layer.bias.copy_(_tensor(beta))
+    x_t = _tensor(x, grad=True)
+    out_t = layer(x_t)
+    out_t.backward(_tensor(dout))
+    np.testing.assert_allclose(out, _numpy(out_t), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(dx, _numpy(x_t.grad), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dgamma, _numpy(layer.weight.grad), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(dbeta, _numpy(layer.bias.grad), rtol=RTOL, atol=1e-12)
