@@ -43,7 +43,10 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "dropout_backward", "early_stopping_epoch",
     ),
     "05_batchnorm": ("batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward"),
-    "06_tuning": ("log_uniform", "grid_search", "random_search", "diagnose"),
+    "06_tuning": (
+        "log_uniform", "grid_search", "random_search", "successive_halving", "diagnose",
+        "train_digit_classifier",
+    ),
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
