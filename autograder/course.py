@@ -42,7 +42,9 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "l2_penalty", "l2_grad", "adamw_update", "l1_penalty", "l1_grad", "dropout_forward",
         "dropout_backward", "early_stopping_epoch",
     ),
-    "05_batchnorm": ("batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward"),
+    "05_batchnorm": (
+        "batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward",
+    ),
     "06_tuning": (
         "log_uniform", "grid_search", "random_search", "successive_halving", "diagnose",
         "train_digit_classifier",

@@ -18,8 +18,8 @@ Chapter by chapter (the exercises; their answers sit between solution markers):
 
 from nnlib.activations import *  # noqa: F401,F403
 from nnlib.batching import *  # noqa: F401,F403
-from nnlib.capstone import *  # noqa: F401,F403
 from nnlib.batchnorm import *  # noqa: F401,F403
+from nnlib.capstone import *  # noqa: F401,F403
 from nnlib.datasets import *  # noqa: F401,F403
 from nnlib.dense import *  # noqa: F401,F403
 from nnlib.dropout import *  # noqa: F401,F403
