@@ -295,7 +295,7 @@ def test_6_3_short_horizon_bias_in_the_figure(nb):
     rounds = nb["halving_rounds"]
     first = [params for params, _ in rounds[0][1]]
     survivors = first[:9]
-    assert_text_says(CHAPTER, "605e0631", "every setting with η below 0.005 (the darkest lines) is dropped in the first round")
+    assert_text_says(CHAPTER, "605e0631", "every setting with η below 0.005 (the darkest points) is dropped in the first round")
     assert all(params["lr"] >= 0.005 for params in survivors)
     assert any(params["lr"] < 0.005 for params in first)
     assert_text_says(CHAPTER, "605e0631", "the setting that led after one epoch, η = 0.066, is only third after 9 epochs")
