@@ -40,11 +40,16 @@ EXERCISES: dict[str, tuple[str, ...]] = {
         "initial_loss_check", "overfit_small_set", "gradient_check",
     ),
     "04_regularization": (
-        "l2_penalty", "l2_grad", "l1_penalty", "l1_grad", "dropout_forward", "dropout_backward",
-        "early_stopping_epoch",
+        "l2_penalty", "l2_grad", "adamw_update", "l1_penalty", "l1_grad", "dropout_forward",
+        "dropout_backward", "early_stopping_epoch",
     ),
-    "05_batchnorm": ("batchnorm_forward", "batchnorm_backward"),
-    "06_tuning": ("log_uniform", "grid_search", "random_search", "diagnose"),
+    "05_batchnorm": (
+        "batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward",
+    ),
+    "06_tuning": (
+        "log_uniform", "grid_search", "random_search", "successive_halving", "diagnose",
+        "train_digit_classifier",
+    ),
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -13,21 +13,25 @@ Chapter by chapter (the exercises; their answers sit between solution markers):
 - 03_optimizers: minibatches, ewa, the update rules (nesterov_update too), learning-rate
   schedules, train_loop, the sanity checks (initial_loss_check, overfit_small_set,
   gradient_check)
-- 04_regularization: L2/L1 penalties and gradients, dropout, early stopping
-- 05_batchnorm: batchnorm_forward, batchnorm_backward
-- 06_tuning: log_uniform, grid_search, random_search, diagnose
+- 04_regularization: L2/L1 penalties and gradients, AdamW, dropout, early stopping
+- 05_batchnorm: batchnorm_forward, batchnorm_backward, layernorm_forward, layernorm_backward
+- 06_tuning: log_uniform, grid_search, random_search, successive_halving, diagnose, and the
+  capstone train_digit_classifier
 """
 
 from nnlib.activations import *  # noqa: F401,F403
 from nnlib.batching import *  # noqa: F401,F403
 from nnlib.batchnorm import *  # noqa: F401,F403
+from nnlib.capstone import *  # noqa: F401,F403
 from nnlib.datasets import *  # noqa: F401,F403
 from nnlib.dense import *  # noqa: F401,F403
 from nnlib.dropout import *  # noqa: F401,F403
 from nnlib.early_stopping import *  # noqa: F401,F403
 from nnlib.ewa import *  # noqa: F401,F403
 from nnlib.gradcheck import *  # noqa: F401,F403
+from nnlib.halving import *  # noqa: F401,F403
 from nnlib.initializers import *  # noqa: F401,F403
+from nnlib.layernorm import *  # noqa: F401,F403
 from nnlib.layers import *  # noqa: F401,F403
 from nnlib.losses import *  # noqa: F401,F403
 from nnlib.mlp import *  # noqa: F401,F403
@@ -41,3 +45,4 @@ from nnlib.training import *  # noqa: F401,F403
 from nnlib.train_loop import *  # noqa: F401,F403
 from nnlib.tuning import *  # noqa: F401,F403
 from nnlib.updates import *  # noqa: F401,F403
+from nnlib.weight_decay import *  # noqa: F401,F403

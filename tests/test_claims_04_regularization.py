@@ -236,3 +236,53 @@ def test_6_training_longer_hurts_without_a_penalty_only(nb):
     l2 = [_explore(nb, epochs=epochs, penalty="L2", lam=1.0)[2]["val_loss"][-1] for epochs in (300, 600, 1000)]
     assert [round(v, 1) for v in none] == [1.5, 2.8, 4.0]
     assert all(round(v, 2) == 0.41 for v in l2)
+
+
+# --- section 2.5: L2 under Adam against AdamW ------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _decay_runs(seed: int) -> dict[str, np.ndarray]:
+    """Mean |w| of each group after every step (rows: steps; columns: large, small gradients)."""
+    from fixtures.notebook_cells import run_cells
+
+    experiment = run_cells(CHAPTER, "7064d1c5")["decay_experiment"]
+    return {rule: experiment(rule, seed=seed) for rule in ("L2 under Adam", "AdamW")}
+
+
+def test_section_2_5_l2_under_adam_parts_the_two_groups():
+    from fixtures.notebook_cells import assert_text_says
+
+    l2 = _decay_runs(0)["L2 under Adam"]
+    assert_text_says(CHAPTER, "31d3c713", "The weights with small gradients are gone within about 200 steps")
+    assert l2[199, 1] < 0.05, l2[199, 1]
+    assert_text_says(CHAPTER, "31d3c713", "they end still above 0.75")
+    assert l2[-1, 0] > 0.75, l2[-1, 0]
+
+
+def test_section_2_5_adamw_follows_the_pure_decay_in_both_groups():
+    from fixtures.notebook_cells import assert_text_says
+
+    adamw = _decay_runs(0)["AdamW"]
+    pure = (1 - 0.01 * 0.1) ** np.arange(1, 2001)
+    assert_text_says(CHAPTER, "31d3c713", "both groups follow the dotted curve of pure decay, and end near 0.2 together")
+    assert np.all(np.abs(adamw[-1] - 0.2) < 0.05), adamw[-1]
+    assert_text_says(CHAPTER, "31d3c713", "The curves sit a little above the dotted one")
+    assert np.all(adamw[-1] > pure[-1]) and np.all(adamw[-1] - pure[-1] < 0.1), (adamw[-1], pure[-1])
+    # "follow": within 0.15 of the pure decay at every step (L2 under Adam's small group is 0.7 off)
+    assert np.max(np.abs(adamw - pure[:, None])) < 0.15, np.max(np.abs(adamw - pure[:, None]))
+
+
+def test_section_2_5_ten_other_seeds_tell_the_same_story():
+    from fixtures.notebook_cells import assert_text_says
+
+    assert_text_says(CHAPTER, "31d3c713", "The ten other seeds tell the same story")
+    parted = together = 0
+    for seed in range(1, 11):
+        runs = _decay_runs(seed)
+        l2, adamw = runs["L2 under Adam"][-1], runs["AdamW"][-1]
+        parted += bool(l2[0] > 2 / 3 and l2[1] < 0.05)
+        together += bool(abs(adamw[0] - adamw[1]) < 0.1 and max(adamw) < 0.3)
+    assert_text_says(CHAPTER, "31d3c713", "kept more than two thirds of their size and those with small gradients less than 0.05 in all ten")
+    assert parted == 10, parted
+    assert_text_says(CHAPTER, "31d3c713", "ended within 0.1 of each other, and below 0.3, in all ten")
+    assert together == 10, together

@@ -252,3 +252,88 @@ def test_3_3_the_gradient_check_passes_and_the_biases_before_batch_norm_get_zero
             assert nb["relative_error"](analytic[key], numeric) < 1e-7
     gammas = [layer.params["gamma"] for layer in net.layers if hasattr(layer, "running_mean")]
     assert all(not np.allclose(gamma, 1.0) for gamma in gammas)  # checked away from gamma = 1
+
+
+# --- section 6: the scale of the initial weights ----------------------------------------------
+
+def _final_losses(nb, seed: int) -> dict[tuple[str, float], float]:
+    """(norm, scale) -> final training loss of section 6's experiment with another seed."""
+    runs = {}
+    for norm in ("no batch norm", "batch norm"):
+        for scale in nb["init_scales"]:
+            layer = nb["MyBatchNorm"] if norm == "batch norm" else None
+            history = nb["train_plain_sgd"](nb["scaled_net"](scale, layer, seed=seed), seed=seed)
+            runs[norm, scale] = history["loss"][-1]
+    return runs
+
+
+def _untrained(loss: float) -> bool:
+    """Stuck at a uniform guess (ln 10) or not a number."""
+    return not np.isfinite(loss) or loss > math.log(10) - 0.01
+
+
+def test_6_only_he_scale_trains_without_batch_norm_and_every_scale_with_it(nb):
+    from fixtures.notebook_cells import assert_text_says
+
+    final = {key: history["loss"][-1] for key, history in nb["scale_runs"].items()}
+    assert_text_says(CHAPTER, "88fe4ed9", "With weights 10 times too small the loss never leaves $\\ln 10$")
+    assert all(abs(loss - math.log(10)) < 0.01 for loss in nb["scale_runs"]["no batch norm", 0.1]["loss"])
+    assert_text_says(CHAPTER, "88fe4ed9", "the loss is not a number, and the run leaves no line at all")
+    assert not np.any(np.isfinite(nb["scale_runs"]["no batch norm", 10.0]["loss"]))
+    assert final["no batch norm", 1.0] < 0.5
+    assert_text_says(CHAPTER, "88fe4ed9", "the run with weights x 10 is the slowest of the three, and the run with weights x 0.1 the fastest")
+    assert final["batch norm", 10.0] > final["batch norm", 1.0] > final["batch norm", 0.1]
+
+
+def test_6_five_other_seeds_give_the_same_picture(nb):
+    from fixtures.notebook_cells import assert_text_says
+
+    assert_text_says(CHAPTER, "88fe4ed9", "the plain network trained at He's scale and failed at both other scales in all five")
+    assert_text_says(CHAPTER, "88fe4ed9", "the network with batch norm ended every run below 1.5")
+    plain_as_said = batch_norm_as_said = 0
+    for seed in range(2, 7):
+        final = _final_losses(nb, seed)
+        plain_as_said += bool(final["no batch norm", 1.0] < 0.5 and _untrained(final["no batch norm", 0.1])
+                              and _untrained(final["no batch norm", 10.0]))
+        batch_norm_as_said += all(final["batch norm", scale] < 1.5 for scale in nb["init_scales"])
+    assert (plain_as_said, batch_norm_as_said) == (5, 5)
+
+
+# --- section 7.1: batch norm and layer norm at batch sizes 1, 8 and 256 -----------------------
+
+def test_7_1_layer_norm_is_the_same_in_every_batch_and_batch_norm_is_not(nb):
+    from fixtures.notebook_cells import assert_text_says
+
+    batch_norm, layer_norm = nb["same_weights"]["batch norm"], nb["same_weights"]["layer norm"]
+    assert_text_says(CHAPTER, "09cc391d", "in test mode too, to the last digit")
+    assert len(set(layer_norm)) == 1
+    assert_text_says(CHAPTER, "09cc391d", "the accuracy is chance (0.10)")
+    assert round(batch_norm[0], 2) == 0.10
+    assert_text_says(CHAPTER, "09cc391d", "the accuracy drops from about 0.98 to about 0.76")
+    assert round(batch_norm[3], 2) == 0.98 and round(batch_norm[1], 2) == 0.76
+    assert_text_says(CHAPTER, "09cc391d", "With batches of 256 the batch statistics are good estimates, and training mode agrees with test mode")
+    assert abs(batch_norm[2] - batch_norm[3]) < 0.01
+
+
+def test_7_1_training_from_scratch_at_each_batch_size(nb):
+    from fixtures.notebook_cells import assert_text_says
+
+    batch_norm, layer_norm = nb["from_scratch"]["batch norm"], nb["from_scratch"]["layer norm"]
+    assert_text_says(CHAPTER, "09cc391d", "so it learns nothing; layer norm trains")
+    assert batch_norm[0] < 0.15 and layer_norm[0] > 0.9
+    assert_text_says(CHAPTER, "09cc391d", "At batch size 8 layer norm is ahead")
+    assert layer_norm[1] > batch_norm[1] + 0.05
+    assert_text_says(CHAPTER, "09cc391d", "At 256, with only 12 steps in the two epochs, batch norm is far ahead")
+    assert math.ceil(len(nb["X_train"]) / 256) * 2 == 12
+    assert batch_norm[2] > layer_norm[2] + 0.2
+
+
+def test_7_1_layer_norm_rate_is_the_best_of_three(nb):
+    from fixtures.notebook_cells import assert_text_says
+
+    assert_text_says(CHAPTER, "f64c0ce7", "η = 0.3, the better of 0.1, 0.3 and 1 for it")
+    accuracy = {}
+    for lr in (0.1, 0.3, 1.0):
+        model = nb["make_net"](5, norm_layer=nb["MyLayerNorm"])
+        accuracy[lr] = nb["train_plain_sgd"](model, lr=lr)["val_accuracy"][-1]
+    assert max(accuracy, key=accuracy.get) == 0.3, accuracy

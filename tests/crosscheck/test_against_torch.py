@@ -243,3 +243,63 @@ def test_mlp_forward_and_backward_match_torch_autograd(sizes, rng):
     np.testing.assert_allclose(logits, _numpy(a), rtol=RTOL)
     for name, tensor in tensors.items():
         np.testing.assert_allclose(grads[name], _numpy(tensor.grad), rtol=1e-9, atol=1e-12)
+
+
+# --- AdamW (chapter 4): weight_decay is lam / m, the same number in both libraries ----------
+
+def test_adamw_update_matches_torch_adamw_over_ten_steps(rng):
+    from nnlib.weight_decay import adamw_update
+
+    w = rng.normal(size=(4, 3))
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    tensor = _tensor(w, grad=True)
+    theirs = torch.optim.AdamW([tensor], lr=0.01, betas=(0.8, 0.99), eps=1e-7, weight_decay=0.25)
+    for t in range(1, 11):
+        dw = rng.normal(size=w.shape)
+        w, m, v = adamw_update(w, dw, m, v, t, lr=0.01, weight_decay=0.25, beta1=0.8, beta2=0.99, eps=1e-7)
+        tensor.grad = _tensor(dw)
+        theirs.step()
+    np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
+    state = theirs.state[tensor]
+    np.testing.assert_allclose(m, _numpy(state["exp_avg"]), rtol=1e-12)
+    np.testing.assert_allclose(v, _numpy(state["exp_avg_sq"]), rtol=1e-12)
+
+
+def test_torch_adam_weight_decay_is_l2_under_adam_not_adamw(rng):
+    """torch.optim.Adam's weight_decay adds weight_decay * w to the gradient (chapter 4,
+    section 2.4's question): our adam_update fed dw + l2_grad(w, lam, m)."""
+    w = rng.normal(size=5)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    tensor = _tensor(w, grad=True)
+    theirs = torch.optim.Adam([tensor], lr=0.01, weight_decay=0.25)
+    for t in range(1, 11):
+        dw = rng.normal(size=w.shape)
+        w, m, v = nl.adam_update(w, dw + nl.l2_grad(w, 0.25 * 40, 40), m, v, t, lr=0.01)
+        tensor.grad = _tensor(dw)
+        theirs.step()
+    np.testing.assert_allclose(w, _numpy(tensor), rtol=1e-9, atol=1e-12)
+
+
+# --- layer norm (chapter 5): torch.nn.LayerNorm(d), biased variance, eps inside the root -----
+
+@pytest.mark.parametrize(("m", "d"), [(1, 6), (5, 4), (32, 17)])
+def test_layernorm_forward_and_backward_match_torch_layernorm(m, d, rng):
+    from nnlib.layernorm import layernorm_backward, layernorm_forward
+
+    x = rng.normal(loc=2.0, scale=3.0, size=(m, d))
+    gamma, beta = rng.normal(size=d), rng.normal(size=d)
+    dout = rng.normal(size=(m, d))
+    out, cache = layernorm_forward(x, gamma, beta)
+    dx, dgamma, dbeta = layernorm_backward(dout, cache)
+
+    layer = torch.nn.LayerNorm(d, eps=1e-5, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(_tensor(gamma))
+        layer.bias.copy_(_tensor(beta))
+    x_t = _tensor(x, grad=True)
+    out_t = layer(x_t)
+    out_t.backward(_tensor(dout))
+    np.testing.assert_allclose(out, _numpy(out_t), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(dx, _numpy(x_t.grad), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dgamma, _numpy(layer.weight.grad), rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(dbeta, _numpy(layer.bias.grad), rtol=RTOL, atol=1e-12)

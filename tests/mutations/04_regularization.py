@@ -80,6 +80,50 @@ def l2_grad(W, lam, m):
     return np.float64(lam) / m * W
 ''',
     },
+    "adamw_update": {
+        "l2_inside_adam": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adds the decay to the gradient: L2 under Adam, which AdamW replaces."""
+    return adam_update(w, dw + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
+''',
+        "decay_without_lr": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Shrinks by 1 - weight_decay, forgetting the learning rate."""
+    return adam_update(w * (1 - weight_decay), dw, m, v, t, lr, beta1, beta2, eps)
+''',
+        "decay_after_the_step": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Takes Adam's step first, then decays the moved weights."""
+    w, m, v = adam_update(w, dw, m, v, t, lr, beta1, beta2, eps)
+    return w * (1 - lr * weight_decay), m, v
+''',
+        "decay_twice": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Decays the weights and also adds the decay to the gradient."""
+    return adam_update(w * (1 - lr * weight_decay), dw + weight_decay * w, m, v, t, lr, beta1, beta2, eps)
+''',
+        "grows_instead_of_decays": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """A sign slip: multiplies by 1 + lr * weight_decay."""
+    return adam_update(w * (1 + lr * weight_decay), dw, m, v, t, lr, beta1, beta2, eps)
+''',
+        "decays_in_place": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Right values, but shrinks the caller's weights in place."""
+    w *= 1 - lr * weight_decay
+    return adam_update(w, dw, m, v, t, lr, beta1, beta2, eps)
+''',
+        "drops_the_betas": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Right for the default betas, but never passes beta1, beta2 and eps on to Adam."""
+    return adam_update(w * (1 - lr * weight_decay), dw, m, v, t, lr)
+''',
+        "float64_factor": '''
+def adamw_update(w, dw, m, v, t, lr=0.001, weight_decay=0.01, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Right values, but a numpy float64 factor turns float32 weights into float64."""
+    return adam_update(w * np.float64(1 - lr * weight_decay), dw, m, v, t, lr, beta1, beta2, eps)
+''',
+    },
     "l1_penalty": {
         "one_half_copied_from_l2": '''
 def l1_penalty(weights, lam, m):

@@ -272,4 +272,150 @@ BACKWARD_MUTATIONS = {
 MUTATIONS = {
     "batchnorm_forward": FORWARD_MUTATIONS,
     "batchnorm_backward": BACKWARD_MUTATIONS,
+    "layernorm_forward": {
+        "batch_axis": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Copies batch norm: statistics over the batch (axis 0).\"\"\"
+    mean = x.mean(axis=0, keepdims=True)
+    var = x.var(axis=0, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+        "unbiased_variance": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Divides the variance by d - 1.\"\"\"
+    mean = x.mean(axis=1, keepdims=True)
+    var = x.var(axis=1, ddof=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+        "eps_outside_the_root": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Adds eps to the standard deviation instead of the variance.\"\"\"
+    mean = x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / (x.std(axis=1, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+        "no_keepdims": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Row statistics of shape (m,): numpy lines them up with the columns.\"\"\"
+    mean = x.mean(axis=1)
+    var = x.var(axis=1)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+        "forgets_gamma_and_beta": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Returns x_hat without the learned scale and shift.\"\"\"
+    mean = x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = (x - mean) * inv_std
+    return x_hat, (x_hat, inv_std, gamma)
+""",
+        "cache_holds_the_std": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Right output, but caches sqrt(var + eps) instead of its inverse.\"\"\"
+    mean = x.mean(axis=1, keepdims=True)
+    std = np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = (x - mean) / std
+    return gamma * x_hat + beta, (x_hat, std, gamma)
+""",
+        "subtracts_in_place": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Right output, but centres the caller's x in place.\"\"\"
+    x -= x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + eps)
+    x_hat = x * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+        "float64_eps": """
+def layernorm_forward(x, gamma, beta, eps=1e-5):
+    \"\"\"Right values, but a numpy float64 eps turns float32 into float64.\"\"\"
+    mean = x.mean(axis=1, keepdims=True)
+    inv_std = 1.0 / np.sqrt(x.var(axis=1, keepdims=True) + np.float64(eps))
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, inv_std, gamma)
+""",
+    },
+    "layernorm_backward": {
+        "sums_over_the_batch": """
+def layernorm_backward(dout, cache):
+    \"\"\"Copies batch norm's dx: sums over axis 0 and divides by m.\"\"\"
+    x_hat, inv_std, gamma = cache
+    m = dout.shape[0]
+    dx_hat = dout * gamma
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+""",
+        "divides_by_m": """
+def layernorm_backward(dout, cache):
+    \"\"\"Sums along the rows, but keeps batch norm's m.\"\"\"
+    x_hat, inv_std, gamma = cache
+    m = dout.shape[0]
+    dx_hat = dout * gamma
+    dx = inv_std / m * (m * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+""",
+        "no_variance_term": """
+def layernorm_backward(dout, cache):
+    \"\"\"Goes through the mean only, forgetting that the variance depends on x too.\"\"\"
+    x_hat, inv_std, gamma = cache
+    d = dout.shape[1]
+    dx_hat = dout * gamma
+    dx = inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+""",
+        "statistics_as_constants": """
+def layernorm_backward(dout, cache):
+    \"\"\"Treats the mean and variance as constants: dx = dx_hat * inv_std.\"\"\"
+    x_hat, inv_std, gamma = cache
+    return dout * gamma * inv_std, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+""",
+        "forgets_gamma": """
+def layernorm_backward(dout, cache):
+    \"\"\"Uses dout for dx_hat, forgetting that out = gamma * x_hat + beta.\"\"\"
+    x_hat, inv_std, gamma = cache
+    d = dout.shape[1]
+    dx = inv_std / d * (d * dout - dout.sum(axis=1, keepdims=True)
+                        - x_hat * (dout * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+""",
+        "parameter_gradients_averaged": """
+def layernorm_backward(dout, cache):
+    \"\"\"Takes the mean over the batch for dgamma and dbeta instead of the sum.\"\"\"
+    x_hat, inv_std, gamma = cache
+    d = dout.shape[1]
+    dx_hat = dout * gamma
+    dx = inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).mean(axis=0), dout.mean(axis=0)
+""",
+        "parameter_gradients_along_rows": """
+def layernorm_backward(dout, cache):
+    \"\"\"Sums dgamma and dbeta along the rows (axis 1), as for the statistics.\"\"\"
+    x_hat, inv_std, gamma = cache
+    d = dout.shape[1]
+    dx_hat = dout * gamma
+    dx = inv_std / d * (d * dx_hat - dx_hat.sum(axis=1, keepdims=True)
+                        - x_hat * (dx_hat * x_hat).sum(axis=1, keepdims=True))
+    return dx, (dout * x_hat).sum(axis=1), dout.sum(axis=1)
+""",
+        "scales_dout_in_place": """
+def layernorm_backward(dout, cache):
+    \"\"\"Right values, but multiplies the upstream gradient by gamma in place.\"\"\"
+    x_hat, inv_std, gamma = cache
+    dbeta = dout.sum(axis=0)
+    dgamma = (dout * x_hat).sum(axis=0)
+    d = dout.shape[1]
+    dout *= gamma
+    dx = inv_std / d * (d * dout - dout.sum(axis=1, keepdims=True)
+                        - x_hat * (dout * x_hat).sum(axis=1, keepdims=True))
+    return dx, dgamma, dbeta
+""",
+    },
 }

@@ -319,4 +319,186 @@ def diagnose(train_error, dev_error, base_error=0.0):
     return "good fit"
 ''',
     },
+    "successive_halving": {
+        "keeps_the_worst": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Sorts highest score first, so the worst settings survive."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]), reverse=True)
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+        budget *= eta
+''',
+        "budget_does_not_grow": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Forgets to give the survivors a larger budget."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+''',
+        "budget_grows_by_adding": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Adds min_budget each round instead of multiplying by eta."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+        budget += min_budget
+''',
+        "rounds_up": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Keeps ceil(len / eta) survivors instead of len // eta."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:math.ceil(len(results) / eta)]]
+        budget *= eta
+''',
+        "halves_whatever_eta": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Takes the name literally: keeps the best half in every round, whatever eta is."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // 2)]]
+        budget *= eta
+''',
+        "stops_before_the_last_round": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Stops as soon as one survivor is left, without measuring it at the full budget."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while len(survivors) > 1:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+        budget *= eta
+    return rounds
+''',
+        "nan_sorted_as_a_number": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Sorts by the score alone: a NaN compares as neither smaller nor larger and stays where it was."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(dict(params), budget))) for params in survivors]
+        results.sort(key=lambda result: result[1])
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+        budget *= eta
+''',
+        "objective_gets_the_original": '''
+def successive_halving(candidates, objective, min_budget=1, eta=3):
+    """Passes the candidate itself, which the objective may change."""
+    survivors, budget, rounds = list(candidates), min_budget, []
+    while True:
+        results = [(params, float(objective(params, budget))) for params in survivors]
+        results.sort(key=lambda result: (math.isnan(result[1]), result[1]))
+        rounds.append((budget, results))
+        if len(results) == 1:
+            return rounds
+        survivors = [params for params, _ in results[:max(1, len(results) // eta)]]
+        budget *= eta
+''',
+    },
+    "train_digit_classifier": {
+        "returns_logits": '''
+def train_digit_classifier(X_train, y_train, X_dev, y_dev, rng=None):
+    """A reasonable network, but predict returns the logits instead of labels."""
+    rng = np.random.default_rng() if rng is None else rng
+    seed = int(rng.integers(2**31))
+    weights = np.random.default_rng(seed)
+    model = Sequential(Dense(64, 256, rng=weights, dtype=np.float32), ReLU(), Dense(256, 10, rng=weights, dtype=np.float32))
+    X_fit, _ = standardize(X_train, X_dev)
+    fit(model, X_fit, y_train, optimizer=Adam(0.003), epochs=15, batch_size=32, rng=rng, progress=False)
+
+    def predict(X):
+        return model.predict(standardize(X_train, X)[1])
+
+    return predict
+''',
+        "new_images_not_standardised": '''
+def train_digit_classifier(X_train, y_train, X_dev, y_dev, rng=None):
+    """Trains on standardised pixels but feeds predict the raw ones."""
+    rng = np.random.default_rng() if rng is None else rng
+    seed = int(rng.integers(2**31))
+    weights = np.random.default_rng(seed)
+    model = Sequential(Dense(64, 256, rng=weights, dtype=np.float32), ReLU(), Dense(256, 10, rng=weights, dtype=np.float32))
+    X_fit, _ = standardize(X_train, X_dev)
+    fit(model, X_fit, y_train, optimizer=Adam(0.003), epochs=15, batch_size=32, rng=rng, progress=False)
+
+    def predict(X):
+        return model.predict(X).argmax(axis=1)
+
+    return predict
+''',
+        "standardises_each_batch_on_its_own": '''
+def train_digit_classifier(X_train, y_train, X_dev, y_dev, rng=None):
+    """Standardises the images given to predict with their own statistics."""
+    rng = np.random.default_rng() if rng is None else rng
+    seed = int(rng.integers(2**31))
+    weights = np.random.default_rng(seed)
+    model = Sequential(Dense(64, 256, rng=weights, dtype=np.float32), ReLU(), Dense(256, 10, rng=weights, dtype=np.float32))
+    X_fit, _ = standardize(X_train, X_dev)
+    fit(model, X_fit, y_train, optimizer=Adam(0.003), epochs=15, batch_size=32, rng=rng, progress=False)
+
+    def predict(X):
+        return model.predict(standardize(X, X)[1]).argmax(axis=1)
+
+    return predict
+''',
+        "predicts_in_training_mode": '''
+def train_digit_classifier(X_train, y_train, X_dev, y_dev, rng=None):
+    """Adds dropout, and predicts with forward(training=True), so dropout still draws masks."""
+    from nnlib.layers import Dropout
+
+    rng = np.random.default_rng() if rng is None else rng
+    model = Sequential(Dense(64, 256, rng=rng, dtype=np.float32), ReLU(), Dropout(0.3, rng=rng),
+                       Dense(256, 10, rng=rng, dtype=np.float32))
+    X_fit, _ = standardize(X_train, X_dev)
+    fit(model, X_fit, y_train, optimizer=Adam(0.003), epochs=15, batch_size=32, rng=rng, progress=False)
+
+    def predict(X):
+        return model.forward(standardize(X_train, X)[1], training=True).argmax(axis=1)
+
+    return predict
+''',
+        "under_trained_without_tuning": '''
+def train_digit_classifier(X_train, y_train, X_dev, y_dev, rng=None):
+    """No search, no augmentation, a timid learning rate and two epochs."""
+    rng = np.random.default_rng() if rng is None else rng
+    seed = int(rng.integers(2**31))
+    weights = np.random.default_rng(seed)
+    model = Sequential(Dense(64, 256, rng=weights, dtype=np.float32), ReLU(), Dense(256, 10, rng=weights, dtype=np.float32))
+    X_fit, _ = standardize(X_train, X_dev)
+    fit(model, X_fit, y_train, optimizer=Adam(0.0003), epochs=2, batch_size=32, rng=rng, progress=False)
+
+    def predict(X):
+        return model.predict(standardize(X_train, X)[1]).argmax(axis=1)
+
+    return predict
+''',
+    },
 }
