@@ -207,7 +207,7 @@ def _mark_teaching(args: argparse.Namespace) -> int:
     import nbformat
 
     from autograder.release import present_chapters
-    from autograder.teaching import is_teaching, mark_problems, with_marks
+    from autograder.teaching import any_name_reached, is_teaching, mark_problems, with_marks
 
     wrong = 0
     for chapter in args.chapters or present_chapters(args.source):
@@ -226,6 +226,11 @@ def _mark_teaching(args: argparse.Namespace) -> int:
         ordinary = [cell for cell in marked.cells if cell.cell_type == "code" and "nbgrader" not in cell.metadata]
         print(f"{chapter}: {sum(map(is_teaching, ordinary))} of {len(ordinary)} ordinary code cells are teaching cells"
               f"{'' if marked != nb else ' (unchanged)'}")
+        for cell in marked.cells:
+            reached = any_name_reached(cell.source) if cell.cell_type == "code" else None
+            if reached is not None and "nbgrader" in cell.metadata:
+                print(f"  {cell.metadata.nbgrader.get('grade_id', cell.get('id'))} may reach any name ({reached}), so"
+                      " no teaching cell before it can be skipped: spell the names out")
     return 1 if wrong else 0
 
 

@@ -41,7 +41,7 @@ from nbformat import NotebookNode
 from autograder.cells import has_nbgrader_meta, is_code
 
 __all__ = ["TEACHING", "is_teaching", "teaching_cells", "cells_to_skip", "bound_names", "needed_names",
-           "called_later", "changed_names", "global_effects", "markable_cells", "mark_problems", "with_marks"]
+           "any_name_reached", "called_later", "changed_names", "global_effects", "markable_cells", "mark_problems", "with_marks"]
 
 TEACHING = {"autograder": {"teaching": True}}
 
@@ -100,21 +100,29 @@ def needed_names(source: str) -> frozenset[str] | None:
     """The names the code may read from earlier cells: those it reads before it surely binds
     them itself (a name read inside a function it defines counts as read where the function
     is defined); None where it may reach any name (see the module docstring)."""
+    if any_name_reached(source) is not None:
+        return None
+    return frozenset(_needed(ast.parse(source).body, frozenset()))
+
+
+def any_name_reached(source: str) -> str | None:
+    """What lets the code reach names it does not spell out (``globals``, IPython's ``_i``, a
+    star import, ...), or None where there is nothing of the kind."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return None
+        return "a syntax error"
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and (
                 node.id in _DYNAMIC or _HISTORY_NAME.match(node.id)):
-            return None
+            return node.id
         if isinstance(node, ast.Attribute) and node.attr in _DYNAMIC:
-            return None
+            return node.attr
         if isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
-            return None
+            return "import *"
         if isinstance(node, ast.Constant) and node.value == "__main__":
-            return None
-    return frozenset(_needed(tree.body, frozenset()))
+            return "'__main__'"
+    return None
 
 
 def _needed(statements: list[ast.stmt], bound: frozenset[str]) -> set[str]:
