@@ -14,7 +14,7 @@ export`` work there):
 Steps: (1) the parent process builds each chapter's release with nbgrader (recording its
 cells in the gradebook; a release already built from the same inputs is kept); (2) it
 leaves out each submission graded before from the same notebook, chapter, grader and
-options (``statuses.json`` records what each was graded from: autograder.fingerprints;
+options (the gradebook records what each was graded from: autograder.fingerprints;
 ``force`` grades everything again); (3) worker processes on this machine
 (autograder.pool), or the workers of a Dask cluster (autograder.cluster), grade the rest,
 one kernel each (autograder.worker); (4) the parent records every result as it arrives (the
@@ -38,7 +38,7 @@ from autograder.collect import SubmissionsError, find_submissions, submissions_r
 from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
-from autograder.gradebook import GradebookWriter, read_statuses, recorded_result, recorded_submissions
+from autograder.gradebook import GradebookWriter, recorded, recorded_result
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
 from autograder.release import CourseFolder, present_chapters
@@ -129,7 +129,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         if chapter not in order and release_nb.is_file():
             cells = json.loads(release_nb.read_text(encoding="utf-8"))["cells"]
             order[chapter] = [grade_id(c) for c in cells if is_graded(c)]
-    grades_csv, detail_csv = export_tables(course.db_url, out, out / "statuses.json", order)
+    grades_csv, detail_csv = export_tables(course.db_url, out, order)
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
     return GradingRun(results, out, grades_csv, detail_csv, skipped)
@@ -138,16 +138,15 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
 def _unchanged(tasks: list[Task], digests: dict, out: Path, db_url: str) -> tuple[list[Task], list[Result]]:
     """(the tasks to grade, the results recorded for the others): a submission graded before
     from the same digest, still in the gradebook and with its feedback page, is left as it is."""
-    record = read_statuses(out / "statuses.json")
+    record = recorded(db_url)
     if not record:
         return tasks, []
-    present = recorded_submissions(db_url)
     todo, kept = [], []
     for task in tasks:
         key = (task.student, task.chapter)
-        entry = record.get(f"{task.student}/{task.chapter}", {})
+        entry = record.get(key, {})
         page = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
-        if entry.get("digest") == digests[key] and key in present and page.is_file():
+        if entry.get("digest") == digests[key] and page.is_file():
             kept.append(recorded_result(task.student, task.chapter, entry, out))
         else:
             todo.append(task)

@@ -23,7 +23,9 @@ from nbformat import NotebookNode
 from autograder.assignment import Assignment
 from autograder.feedback import render_feedback, render_problem_page
 from autograder.kernel import KernelRunner
-from autograder.limits import Limits
+from autograder.limits import GiB, Limits
+from autograder.cells import grade_id
+from autograder.readable import failure_message
 from autograder.reference_imports import reference_imports
 from autograder.savings import Savings
 from autograder.scoring import score_notebook
@@ -55,6 +57,7 @@ class Task:
 @dataclass
 class Result:
     """The outcome of one submission. scores: grade_id -> points (None: needs a human).
+    messages: grade_id -> the first failure message the feedback page shows (autograder.readable).
     pages: the executed notebook (``"autograded"``, absent where nothing ran) and the feedback
     page (``"feedback"``) as text, until the caller writes them (then ``autograded`` and
     ``feedback`` are their paths)."""
@@ -75,6 +78,7 @@ class Result:
     unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk", "cpus")
     worker: str = ""  # the grading machine, where it was not this one (a Dask worker's address)
     unchanged: bool = False  # recorded by an earlier run, and not graded again (see autograder.grading)
+    messages: dict[str, str] = field(default_factory=dict)  # grade_id -> the first failure message a student sees
 
     @property
     def score(self) -> float:
@@ -110,7 +114,9 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
         result.pages["autograded"] = nbformat.writes(nb)
         result.pages["feedback"] = render_feedback(nb, task.assignment, result.scores, notes,
-                                                   quick=task.savings.quick_feedback)
+                                                   quick=task.savings.quick_feedback,
+                                                   cell_timeout=task.limits.cell_timeout,
+                                                   memory_gib=task.limits.memory / GiB if task.limits.memory else None)
     result.seconds = time.monotonic() - started
     return result
 
@@ -147,7 +153,15 @@ def _grade_notebook(task: Task, submitted: NotebookNode, notes: list[str],
     if (restoration.edited or taken) and status == "graded":
         status = "flagged"
     scores = score_notebook(nb, execution, {tests_of[name] for name in taken}, assignment.points)
+    for name in restoration.unanswered:  # nbgrader's rule: an answer left as released earns 0, no person needed
+        if name in scores and scores[name] is None:
+            scores[name] = 0.0
     LimitOutput().preprocess(nb, {})
+    messages = {}
+    for cell in nb.cells:
+        name = grade_id(cell)
+        if name in scores and (message := failure_message(cell, scores[name], assignment.points.get(name, 0.0))):
+            messages[name] = message
     return nb, Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
                       unanswered=sorted(restoration.unanswered), timestamp=task.timestamp,
-                      sandboxed=execution.sandboxed, unenforced=unenforced(task.limits, execution))
+                      sandboxed=execution.sandboxed, unenforced=unenforced(task.limits, execution), messages=messages)
