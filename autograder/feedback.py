@@ -218,11 +218,29 @@ def page_entries(nb: NotebookNode, assignment: Assignment, scores: dict[str, flo
     return entries
 
 
+# What a student can do about a submission that could not be run, by its status.
+_WHAT_TO_DO = {
+    "invalid": "Open your notebook in Jupyter (JupyterLab or Notebook) and check that it opens and runs; save it "
+               "(File, Save Notebook) and hand in that file, named {chapter}.ipynb, as it is: not renamed to "
+               "another type, not copied into a text editor, not zipped with other notebooks. If it does not "
+               "open, start again from the released {chapter}.ipynb and paste your answers into it.",
+    "error": "The grader could not run your notebook. This may not be your fault: tell your instructor, with "
+             "this page; they can grade it again.",
+}
+
+
 def render_problem_page(chapter: str, student: str, status: str, detail: str, max_score: float) -> str:
-    """A short page for a submission that could not be executed at all."""
+    """The page of a submission that could not be executed at all: what was wrong, what to do."""
+    what = "Your notebook could not be read, so nothing in it was graded." if status == "invalid" else \
+        f"Your notebook could not be graded ({status}), so nothing in it earned points."
+    todo = _WHAT_TO_DO.get(status, _WHAT_TO_DO["error"]).format(chapter=chapter)
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{chapter}</title></head><body>\n"
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{chapter}</title>\n"
+        "<style>body {{ font-family: sans-serif; max-width: 46em; margin: 2em auto; line-height: 1.5; "
+        "padding: 0 1em; }} .problem {{ background: #fcf8e3; border: 1px solid #faebcc; padding: 0.6em 1em; "
+        "overflow-wrap: anywhere; }}</style></head><body>\n"
         "<h2>{chapter} (Score: 0 / {max_score:g})</h2>\n<p>Submission of <b>{student}</b>: {status}.</p>\n"
-        "<p>{detail}</p>\n</body></html>\n"
+        "<p>{what}</p>\n<div class=\"problem\"><b>What was wrong:</b> {detail}</div>\n"
+        "<h3>What to do</h3>\n<p>{todo}</p>\n</body></html>\n"
     ).format(chapter=html.escape(chapter), student=html.escape(student), status=html.escape(status),
-             detail=html.escape(detail), max_score=max_score)
+             detail=html.escape(detail), max_score=max_score, what=html.escape(what), todo=html.escape(todo))

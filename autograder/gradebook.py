@@ -238,7 +238,8 @@ class CellGrade:
     the grade_id itself for other cells); score: nbgrader's (the manual score where one was
     set, else the automatic one; None: waiting for a person); message: the first failure
     message a student was shown ("" where it passed); comment: the comment a student sees
-    (written in the formgrader, or nbgrader's "No response."); manual: a person grades it.
+    (written in the formgrader, or nbgrader's "No response."); manual: a person grades it;
+    graded_by_hand: the gradebook holds a manual score or a comment written by a person.
     """
 
     grade_id: str
@@ -249,6 +250,7 @@ class CellGrade:
     comment: str = ""
     manual: bool = False
     needs_manual_grade: bool = False
+    graded_by_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def _submission_grade(submission, assignment, row) -> SubmissionGrade:
     cells = []
     for notebook in submission.notebooks:
         comments = {c.name: c.manual_comment or c.auto_comment or "" for c in notebook.comments}
+        written = {c.name for c in notebook.comments if c.manual_comment}
         order = {cell.name: i for i, cell in enumerate(_cell_order(notebook.notebook))}
         tasks = {cell.name for cell in notebook.notebook.task_cells}
         manual = {cell.name for cell in notebook.notebook.solution_cells} | tasks
@@ -308,7 +311,8 @@ def _submission_grade(submission, assignment, row) -> SubmissionGrade:
             exercise = grade.name[len("test_"):] if grade.name.startswith("test_") else grade.name
             cells.append(CellGrade(grade.name, exercise, grade.score if grade.score is not None else None,
                                    float(grade.max_score), messages.get(grade.name, ""), comments.get(grade.name, ""),
-                                   grade.name in manual, bool(grade.needs_manual_grade)))
+                                   grade.name in manual, bool(grade.needs_manual_grade),
+                                   grade.manual_score is not None or grade.name in written))
     stamp = submission.timestamp
     timestamp = (row.timestamp if row is not None and row.timestamp else
                  stamp.isoformat() if stamp is not None else None)

@@ -36,11 +36,13 @@ from pathlib import Path
 from autograder.cells import grade_id, is_graded
 from autograder.collect import SubmissionsError, find_submissions, submissions_root
 from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
+from autograder.exchange import write_nbgrader_files
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
-from autograder.gradebook import GradebookWriter, recorded, recorded_result
+from autograder.gradebook import GradebookWriter, read_grades, recorded, recorded_result
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
+from autograder.refresh import refresh_pages
 from autograder.release import CourseFolder, present_chapters
 from autograder.savings import Savings
 from autograder.tables import export_tables
@@ -129,10 +131,24 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         if chapter not in order and release_nb.is_file():
             cells = json.loads(release_nb.read_text(encoding="utf-8"))["cells"]
             order[chapter] = [grade_id(c) for c in cells if is_graded(c)]
+    _keep_marks_by_hand(results, course.db_url, out)
     grades_csv, detail_csv = export_tables(course.db_url, out, order)
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
     return GradingRun(results, out, grades_csv, detail_csv, skipped)
+
+
+def _keep_marks_by_hand(results: list[Result], db_url: str, out: Path) -> None:
+    """Put the scores and comments set by hand in the gradebook on the pages (and into the
+    results) of the submissions just graded that have any (autograder.refresh)."""
+    graded = {(r.student, r.chapter): r for r in results}
+    if not graded:
+        return
+    marked = [sub for sub in read_grades(db_url, sorted({c for _, c in graded}), sorted({s for s, _ in graded}))
+              if (sub.student, sub.chapter) in graded and any(c.graded_by_hand for c in sub.cells)]
+    refresh_pages(out, marked)
+    for sub in marked:
+        graded[sub.student, sub.chapter].scores = {c.grade_id: c.score for c in sub.cells}
 
 
 def _unchanged(tasks: list[Task], digests: dict, out: Path, db_url: str) -> tuple[list[Task], list[Result]]:
@@ -185,9 +201,13 @@ def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: 
 
 def _write_pages(result: Result, task: Task, out: Path) -> None:
     """Write the result's executed notebook and feedback page into ``out`` (a stale executed
-    notebook goes: this submission's run made none)."""
+    notebook goes: this submission's run made none), each folder with nbgrader's
+    ``timestamp.txt`` and the feedback folder with the ``submission_secret.txt`` that
+    ``nbgrader release_feedback`` names the released page by (autograder.exchange)."""
     autograded = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
     feedback = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
+    write_nbgrader_files(feedback.parent, autograded.parent, task.timestamp,
+                         Path(task.notebook).parent if task.notebook else None)
     pages, result.pages = result.pages, {}
     if "autograded" in pages:
         result.autograded = str(write_atomic(autograded, pages["autograded"]))

@@ -82,7 +82,12 @@ class CourseFolder:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def _write_config(self) -> None:
-        # Lets an instructor run nbgrader's own tools (formgrader, export) in this folder.
+        """Lets an instructor run nbgrader's own tools (formgrader, export) in this folder.
+        Written only where there is none: an instructor's own file (``c.Exchange.root``, a
+        course id) is never touched; the grader passes its settings to nbgrader itself."""
+        config = self.root / "nbgrader_config.py"
+        if config.exists():
+            return
         lines = [
             "# Written by python -m autograder: the nbgrader course folder of a grading run.",
             "c = get_config()",
@@ -97,7 +102,7 @@ class CourseFolder:
             'c.CourseDirectory.feedback_directory = "feedback"',
             "",
         ]
-        (self.root / "nbgrader_config.py").write_text("\n".join(lines), encoding="utf-8")
+        write_atomic(config, "\n".join(lines))
 
     def _config(self):
         from traitlets.config import Config
