@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from autograder.release import COURSE_ID
+from autograder.release import COURSE_ID, sqlite_waiting
 from autograder.worker import Result
 
 __all__ = ["GradebookWriter", "SubmissionGrade", "CellGrade", "open_gradebook", "read_grades", "recorded",
@@ -91,20 +91,13 @@ def _retrying(action: Callable[[], T], rollback: Callable[[], None] | None = Non
     raise AssertionError("unreachable")
 
 
-def _sqlite_url(db_url: str) -> str:
-    """SQLite: wait up to a minute for another writer's lock rather than 5 s."""
-    if db_url.startswith("sqlite") and "timeout=" not in db_url:
-        return db_url + ("&" if "?" in db_url else "?") + "timeout=60"
-    return db_url
-
-
 def open_gradebook(db_url: str):
     """nbgrader's ``Gradebook`` at ``db_url``, with the grader's table, created if need be (also
     when another process is creating them at the same moment)."""
     from nbgrader.api import Gradebook
 
     def make():
-        gb = Gradebook(_sqlite_url(db_url), COURSE_ID)
+        gb = Gradebook(sqlite_waiting(db_url), COURSE_ID)
         try:
             _TABLE.create(gb.engine, checkfirst=True)
         except Exception:
