@@ -37,6 +37,7 @@ from autograder.assignment import Assignment
 from autograder.cells import (cell_source, grade_id, is_code, is_graded, is_locked, is_manual, is_solution, is_task,
                               nbgrader_meta, points)
 from autograder.readable import failure_message, make_readable
+from autograder.status import is_notes_cell
 
 __all__ = ["render_feedback", "render_problem_page", "page_entries", "TEMPLATES"]
 
@@ -163,6 +164,7 @@ def render_feedback(executed: NotebookNode, assignment: Assignment, scores: dict
     quick: render with the quick exporter (``Savings.quick_feedback``).
     """
     nb = copy.deepcopy(executed)
+    nb.cells = [cell for cell in nb.cells if not is_notes_cell(cell)]  # the instructor's copy's notes
     nb.metadata.pop("widgets", None)
     released = {grade_id(cell): cell_source(cell) for cell in assignment.release_cells if grade_id(cell)}
     for cell in nb.cells:

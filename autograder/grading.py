@@ -201,13 +201,13 @@ def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: 
 
 def _write_pages(result: Result, task: Task, out: Path) -> None:
     """Write the result's executed notebook and feedback page into ``out`` (a stale executed
-    notebook goes: this submission's run made none), each folder with nbgrader's
-    ``timestamp.txt`` and the feedback folder with the ``submission_secret.txt`` that
-    ``nbgrader release_feedback`` names the released page by (autograder.exchange)."""
+    notebook goes: this submission's run made none), with nbgrader's files beside them
+    (autograder.exchange: the copy in ``submitted/``, ``timestamp.txt``, the secret that
+    ``nbgrader release_feedback`` names the released page by)."""
     autograded = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
     feedback = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
-    write_nbgrader_files(feedback.parent, autograded.parent, task.timestamp,
-                         Path(task.notebook).parent if task.notebook else None)
+    result.timestamp = write_nbgrader_files(out, task.student, task.chapter, task.timestamp,
+                                            Path(task.notebook) if task.notebook else None)
     pages, result.pages = result.pages, {}
     if "autograded" in pages:
         result.autograded = str(write_atomic(autograded, pages["autograded"]))

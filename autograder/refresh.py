@@ -5,8 +5,8 @@ nbgrader's way to put manual grades on a feedback page (``nbgrader generate_feed
 and all. ``refresh_feedback`` renders the grader's page again instead
 (``autograder.feedback.render_feedback``, from the executed notebook in ``autograded/``):
 each cell's score as the gradebook holds it (a manual score where a person set one), the
-comments written in the formgrader, the submission's status notes. A submission without an
-executed notebook (nothing could run) keeps its page. ``python -m autograder feedback`` runs
+comments written in the formgrader, the submission's status notes. A submission that could
+not run (invalid) keeps its page. ``python -m autograder feedback`` runs
 it; ``grade`` runs it for the submissions it graded whose gradebook entry has a mark set
 by hand, so a re-grade keeps them on the page.
 """
@@ -42,8 +42,8 @@ def refresh_pages(out: Path, grades: list[SubmissionGrade]) -> list[Path]:
         if sub.chapter not in assignments:
             assignments[sub.chapter] = _released(out, sub.chapter)
         assignment = assignments[sub.chapter]
-        if assignment is None or not executed.is_file():
-            continue
+        if assignment is None or not executed.is_file() or sub.status == "invalid":
+            continue  # nothing ran: its page says what was wrong, and stays
         nb = nbformat.read(executed, as_version=4)
         page = render_feedback(nb, assignment, {c.grade_id: c.score for c in sub.cells},
                                [sub.detail] if sub.detail else [],

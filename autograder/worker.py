@@ -12,6 +12,7 @@ records, so they travel between processes and machines.
 
 from __future__ import annotations
 
+import copy
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4 import new_notebook
 
 from autograder.assignment import Assignment
 from autograder.feedback import render_feedback, render_problem_page
@@ -29,7 +31,7 @@ from autograder.readable import failure_message
 from autograder.reference_imports import reference_imports
 from autograder.savings import Savings
 from autograder.scoring import score_notebook
-from autograder.status import cell_name, execution_status, unenforced
+from autograder.status import cell_name, execution_status, notes_cell, unenforced
 from autograder.submission import restore
 from autograder.teaching import cells_to_skip
 from autograder.upload import InvalidSubmission, read_notebook
@@ -109,16 +111,27 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
     except InvalidSubmission as exc:
         result = zero_result(task, "invalid", "; ".join(notes + [str(exc)]))
         result.pages["feedback"] = problem_page(task, result)
+        result.pages["autograded"] = nbformat.writes(_for_instructor(new_notebook(), result))
     else:
         with nullcontext(runner) if runner else KernelRunner() as kernels:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
-        result.pages["autograded"] = nbformat.writes(nb)
+        result.pages["autograded"] = nbformat.writes(_for_instructor(nb, result))
         result.pages["feedback"] = render_feedback(nb, task.assignment, result.scores, notes,
                                                    quick=task.savings.quick_feedback,
                                                    cell_timeout=task.limits.cell_timeout,
                                                    memory_gib=task.limits.memory / GiB if task.limits.memory else None)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _for_instructor(nb: NotebookNode, result: Result) -> NotebookNode:
+    """The executed notebook as ``autograded/`` keeps it: with the status and its reason on
+    top where it is not a plain ``graded`` (the formgrader shows them there)."""
+    if result.status == "graded" and not result.detail:
+        return nb
+    out = copy.copy(nb)
+    out.cells = [notes_cell(result.status, result.detail)] + list(nb.cells)
+    return out
 
 
 def problem_page(task: Task, result: Result) -> str:

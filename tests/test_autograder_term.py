@@ -272,3 +272,23 @@ def test_feedback_pages_in_a_browser_wrap_and_name_exercises(term, tmp_path):
         relu_row = page.locator("table.exercises tbody tr").nth(1).inner_text()
         assert "Stopped" in relu_row and "0.0 / 1.0" in relu_row
         browser.close()
+
+
+def test_nbgraders_formgrader_counts_lists_and_flags_the_submissions(term):
+    """What the formgrader's pages show, through the API they are made from."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.root = str(term / "out")
+    config.CourseDirectory.course_id = "nncourse"
+    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    assert api.get_assignment(CHAPTER)["num_submissions"] == 4
+    submissions = {s["student"]: s for s in api.get_submissions(CHAPTER)}
+    assert all(s["autograded"] for s in submissions.values()), "graded, with the timestamps nbgrader compares"
+    assert submissions["alice"]["score"] == 5 and submissions["alice"]["needs_manual_grade"]
+    assert submissions["alice"]["timestamp"].startswith("2026-03-01T09:30:00")
+    notebooks = {n["student"]: n for n in api.get_notebook_submissions(CHAPTER, CHAPTER)}
+    assert {s: n["flagged"] for s, n in notebooks.items()} == {"alice": False, "bob": False, "carol": True,
+                                                                "dave": True}
