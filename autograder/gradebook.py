@@ -17,7 +17,7 @@ reason, what the submission was graded from (its digest,
 each cell's automatic score and first failure message, and the sandbox's report. It is
 written in the same transaction as nbgrader's rows and created on first use (on SQLite and
 PostgreSQL alike). A ``statuses.json`` left by an older version of the grader is read into
-it once.
+it once (``import_statuses``).
 
 Several ``grade`` processes may write to one gradebook at once (two TAs, two chapters): a
 write that collides with another process's (SQLite's lock, a row the other just inserted)
@@ -43,7 +43,7 @@ from autograder.release import COURSE_ID, sqlite_waiting
 from autograder.worker import Result
 
 __all__ = ["GradebookWriter", "SubmissionGrade", "CellGrade", "open_gradebook", "read_grades", "recorded",
-           "recorded_result", "STATUS_TABLE"]
+           "recorded_result", "import_statuses", "STATUS_TABLE"]
 
 STATUS_TABLE = "autograder_submission"
 _ATTEMPTS = 40  # a collision with another writer is retried this many times (about a minute in all)
@@ -126,15 +126,10 @@ def _quick_commits(gb) -> None:
 
 
 class GradebookWriter:
-    """Open the gradebook at ``db_url`` once and record results into it.
+    """Open the gradebook at ``db_url`` once and record results into it."""
 
-    legacy_statuses: a ``statuses.json`` of an older grader, read into the table when found.
-    """
-
-    def __init__(self, db_url: str, legacy_statuses: Path | None = None) -> None:
+    def __init__(self, db_url: str) -> None:
         self.gb = open_gradebook(db_url)
-        if legacy_statuses is not None and Path(legacy_statuses).is_file():
-            _import_statuses(self.gb, Path(legacy_statuses))
 
     def close(self) -> None:
         self.gb.close()
@@ -201,13 +196,22 @@ class GradebookWriter:
             self.gb.db.execute(_TABLE.insert().values(student=result.student, chapter=result.chapter, **values))
 
 
-def _import_statuses(gb, path: Path) -> None:
-    """Rows of an older grader's ``statuses.json`` that the table lacks (its submissions are
-    in nbgrader's tables already); the file is renamed ``statuses.json.imported``."""
+def import_statuses(db_url: str, path: Path) -> None:
+    """Read an older grader's ``statuses.json`` at ``path`` (if there is one) into the table,
+    where the table lacks its rows; the file is then renamed ``statuses.json.imported``."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return
+    gb = open_gradebook(db_url)
+    try:
+        _retrying(lambda: _import_rows(gb, data), gb.db.rollback)
+    finally:
+        gb.close()
+    path.rename(path.with_name(path.name + ".imported"))
+
+
+def _import_rows(gb, data) -> None:
     present = {(r.student, r.chapter) for r in gb.db.execute(_TABLE.select())}
     for key, entry in (data.items() if isinstance(data, dict) else ()):
         student, _, chapter = key.partition("/")
@@ -220,7 +224,6 @@ def _import_statuses(gb, path: Path) -> None:
             result=json.dumps({k: entry[k] for k in ("scores", "max_scores", "unanswered", "sandboxed",
                                                      "unenforced", "worker") if k in entry})))
     gb.db.commit()
-    path.rename(path.with_name(path.name + ".imported"))
 
 
 @dataclass(frozen=True)

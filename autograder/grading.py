@@ -39,7 +39,7 @@ from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
 from autograder.exchange import write_nbgrader_files
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
-from autograder.gradebook import GradebookWriter, read_grades, recorded, recorded_result
+from autograder.gradebook import GradebookWriter, import_statuses, read_grades, recorded, recorded_result
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
 from autograder.refresh import refresh_pages
@@ -114,6 +114,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
             raise GradingError(f"no submissions found in {submissions} for {', '.join(wanted) or 'any chapter'} "
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
+        import_statuses(course.db_url, out / "statuses.json")  # where an older grader kept them
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         options = repr((limits, figures))
         tasks, digests = [], {}
@@ -186,7 +187,7 @@ def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: 
     results = []
     by_key = {(t.student, t.chapter): t for t in tasks}
     # Workers are forked before the gradebook connection is opened.
-    with _backend(jobs, scheduler, len(tasks)) as pool, GradebookWriter(db_url, out / "statuses.json") as writer, \
+    with _backend(jobs, scheduler, len(tasks)) as pool, GradebookWriter(db_url) as writer, \
             tqdm(total=len(tasks), desc="grading", unit="nb", disable=not progress, file=sys.stderr,
                  dynamic_ncols=True) as bar:
         for result in pool.run(tasks):

@@ -11,7 +11,8 @@ changes to a copy of the notebook (``make_readable``):
   frames (its guard wraps the student's functions) and with no path of the grading machine
   (the release folder, the kernel's scratch folder, the Python installation);
 - a figure that was not drawn (``<Figure size 640x360 with 1 Axes>``, the text matplotlib
-  gives without a display) is left out.
+  gives without a display) is left out;
+- what a cell printed in several pieces is one block (as Jupyter shows it), not one per piece.
 
 ``failure_message`` names what went wrong first in a graded cell, for the table at the top
 of the page and the gradebook (``Result.messages``).
@@ -30,8 +31,8 @@ __all__ = ["make_readable", "failure_message", "TIME_LIMIT", "MEMORY_LIMIT", "NO
 
 TIME_LIMIT = "Stopped: this cell ran longer than the time limit{limit} and was interrupted (an endless loop, or " \
              "much more work than the exercise needs?)"
-MEMORY_LIMIT = "Out of memory: this cell needed more memory than the limit{limit} (an array far larger than " \
-               "the exercise needs?)"
+MEMORY_LIMIT = "MemoryError: this cell needed more memory than the limit{limit} allows (an array far larger " \
+               "than the exercise needs?)"
 NOT_RUN = "not run: the notebook stopped before this cell (see the notes above)"
 _FIGURE_TEXT = re.compile(r"^<Figure size \d+(\.\d+)?x\d+(\.\d+)? with \d+ Axes>$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -61,8 +62,16 @@ def make_readable(nb: NotebookNode, runtime: str, cell_timeout: float | None = N
                 _reword_error(output, runtime, cell_timeout, memory_gib)
             elif output.get("output_type") in ("execute_result", "display_data") and _is_figure_text(output):
                 continue
+            elif output.get("output_type") == "stream" and outputs and outputs[-1].get("output_type") == "stream" \
+                    and outputs[-1].get("name") == output.get("name"):
+                outputs[-1].text = _text(outputs[-1].text) + _text(output.text)  # one block, as Jupyter shows it
+                continue
             outputs.append(output)
         cell.outputs = outputs
+
+
+def _text(text) -> str:
+    return "".join(text) if isinstance(text, list) else text
 
 
 def _is_figure_text(output: NotebookNode) -> bool:
@@ -78,7 +87,7 @@ def _reword_error(output: NotebookNode, runtime: str, cell_timeout: float | None
         output.traceback = [TIME_LIMIT.format(limit=_limit_words(cell_timeout))]
     elif output.get("ename") == "MemoryError":
         words = MEMORY_LIMIT.format(limit=_limit_words(memory_gib, "GiB"))
-        output.ename, output.evalue = "MemoryError", words[len("Out of memory: "):]
+        output.ename, output.evalue = "MemoryError", words[len("MemoryError: "):]
         output.traceback = [words]
     else:
         output.traceback = [_without_paths(frame, runtime) for frame in output.get("traceback", [])
@@ -110,7 +119,7 @@ def failure_message(cell: NotebookNode, score: float | None, max_score: float) -
             return _short(f"{name}: {first}" if first else name)
     for output in outputs:
         if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            text = "".join(output.text) if isinstance(output.text, list) else output.text
+            text = _text(output.text)
             return _short("wrote to stderr: " + text.strip().splitlines()[0]) if text.strip() else "wrote to stderr"
     if cell.get("execution_count") is None:
         return NOT_RUN

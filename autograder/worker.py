@@ -23,10 +23,10 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
 from autograder.assignment import Assignment
+from autograder.cells import grade_id
 from autograder.feedback import render_feedback, render_problem_page
 from autograder.kernel import KernelRunner
 from autograder.limits import GiB, Limits
-from autograder.cells import grade_id
 from autograder.readable import failure_message
 from autograder.reference_imports import reference_imports
 from autograder.savings import Savings
@@ -60,7 +60,8 @@ class Task:
 class Result:
     """The outcome of one submission. scores: grade_id -> points (None: needs a human).
     messages: grade_id -> the first failure message the feedback page shows (autograder.readable).
-    pages: the executed notebook (``"autograded"``, absent where nothing ran) and the feedback
+    pages: the executed notebook (``"autograded"``; of an invalid submission, a notebook of its
+    notes alone; absent where the grader failed) and the feedback
     page (``"feedback"``) as text, until the caller writes them (then ``autograded`` and
     ``feedback`` are their paths)."""
 

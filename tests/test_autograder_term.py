@@ -292,3 +292,28 @@ def test_nbgraders_formgrader_counts_lists_and_flags_the_submissions(term):
     notebooks = {n["student"]: n for n in api.get_notebook_submissions(CHAPTER, CHAPTER)}
     assert {s: n["flagged"] for s, n in notebooks.items()} == {"alice": False, "bob": False, "carol": True,
                                                                 "dave": True}
+
+
+def test_a_gradebook_of_the_older_grader_with_statuses_json_is_read_into_the_gradebook(term, tmp_path):
+    """Before, statuses lived in ``statuses.json`` beside the gradebook: the next run reads
+    them into the grader's table and leaves every unchanged submission as it was graded."""
+    import json
+
+    from sqlalchemy import create_engine, text
+
+    from autograder.gradebook import STATUS_TABLE, recorded
+
+    out = tmp_path / "out"
+    shutil.copytree(term / "out", out)
+    db_url = f"sqlite:///{out / 'gradebook.db'}"
+    before = recorded(db_url)
+    (out / "statuses.json").write_text(json.dumps({f"{s}/{c}": entry for (s, c), entry in before.items()}))
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {STATUS_TABLE}"))
+    engine.dispose()
+    run = grade(term / "submitted", out, source_dir=term / "source", jobs=1, limits=LIMITS, progress=False)
+    assert run.unchanged == 4, "the digests came back from statuses.json"
+    assert {k: (v["status"], v["detail"]) for k, v in recorded(db_url).items()} == \
+        {k: (v["status"], v["detail"]) for k, v in before.items()}
+    assert not (out / "statuses.json").exists() and (out / "statuses.json.imported").is_file()
