@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from autograder.release import COURSE_ID, sqlite_waiting
+from autograder.release import COLLISIONS, COURSE_ID, sqlite_waiting
 from autograder.worker import Result
 
 __all__ = ["GradebookWriter", "SubmissionGrade", "CellGrade", "open_gradebook", "read_grades", "recorded",
@@ -82,11 +82,13 @@ def _retrying(action: Callable[[], T], rollback: Callable[[], None] | None = Non
     for attempt in range(_ATTEMPTS):
         try:
             return action()
-        except (IntegrityError, OperationalError, ProgrammingError, InvalidEntry):
+        except (IntegrityError, OperationalError, ProgrammingError, InvalidEntry) as exc:
             if rollback:
                 rollback()
-            if attempt == _ATTEMPTS - 1:
-                raise
+            collided = isinstance(exc, (IntegrityError, InvalidEntry)) or any(
+                words in str(exc) for words in COLLISIONS)
+            if not collided or attempt == _ATTEMPTS - 1:
+                raise  # a real fault (a server that cannot be reached, a wrong URL): at once
             time.sleep(0.05 + random.random() * min(2.0, 0.05 * 2 ** attempt))
     raise AssertionError("unreachable")
 

@@ -43,7 +43,8 @@ from autograder.fingerprints import chapter_digest
 from autograder.hidden import check_test
 from autograder.strip import build_student_nnlib, strip_source
 
-__all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release", "sqlite_waiting"]
+__all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release", "sqlite_waiting",
+           "COLLISIONS"]
 
 ASSETS_DIR = REPO_ROOT / "assets"
 DEFAULT_OUT = REPO_ROOT / "_work" / "release"
@@ -56,7 +57,7 @@ SHIPPED_ASSETS = ("digits.npz",)
 
 
 # What nbgrader's log says when another process wrote the gradebook at the same moment.
-_COLLISIONS = ("database is locked", "already exists", "UNIQUE constraint", "duplicate key", "could not serialize")
+COLLISIONS = ("database is locked", "already exists", "UNIQUE constraint", "duplicate key", "could not serialize")
 _GENERATE_ATTEMPTS = 20
 
 
@@ -188,7 +189,7 @@ class CourseFolder:
         for _ in range(_GENERATE_ATTEMPTS):  # another grader writing the gradebook at the same moment
             result = capture_log(app)
             if result["success"] or not any(words in result.get("log", "") + result.get("error", "")
-                                             for words in _COLLISIONS):
+                                             for words in COLLISIONS):
                 break
             time.sleep(0.2 + random.random())
         if not result["success"]:

@@ -71,7 +71,8 @@ def _exceptions(run: GradingRun) -> list[str]:
     by_hand = [r for r in run.results if any(score is None for score in r.scores.values())]
     if by_hand:
         lines += ["", f"to grade by hand: {len(by_hand)} submission(s) with written answers or tasks (nbgrader's "
-                      "formgrader in the output folder; then python -m autograder feedback puts the grades on the pages)"]
+                      "formgrader in the output folder; then python -m autograder feedback puts the grades on "
+                      "the pages)"]
     if run.unchanged:
         lines += ["", f"unchanged since the last run: {run.unchanged} of {len(run.results)} submission(s), "
                       "not graded again (--force grades them again)"]

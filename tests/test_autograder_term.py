@@ -222,7 +222,8 @@ def test_nbgrader_release_feedback_publishes_each_page_where_fetch_feedback_look
 
 def test_statuses_are_flagged_where_the_formgrader_shows_them(term):
     with _gradebook(term / "out") as gb:
-        flagged = {s: gb.find_submission_notebook(CHAPTER, CHAPTER, s).flagged for s in ("alice", "bob", "carol", "dave")}
+        flagged = {s: gb.find_submission_notebook(CHAPTER, CHAPTER, s).flagged
+                   for s in ("alice", "bob", "carol", "dave")}
     assert flagged == {"alice": False, "bob": False, "carol": True, "dave": True}
 
 
