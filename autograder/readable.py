@@ -90,8 +90,10 @@ def _reword_error(output: NotebookNode, runtime: str, cell_timeout: float | None
         output.ename, output.evalue = "MemoryError", words[len("MemoryError: "):]
         output.traceback = [words]
     else:
-        output.traceback = [_without_paths(frame, runtime) for frame in output.get("traceback", [])
-                            if not _INTERNAL_FRAME.search(_ANSI.sub("", frame))]
+        frames = list(output.get("traceback", []))
+        # The last entry is the exception's own line: always kept.
+        kept = [frame for frame in frames[:-1] if not _INTERNAL_FRAME.search(_ANSI.sub("", frame))] + frames[-1:]
+        output.traceback = [_without_paths(frame, runtime) for frame in kept]
 
 
 def _without_paths(text: str, runtime: str) -> str:

@@ -272,7 +272,43 @@ def test_feedback_pages_in_a_browser_wrap_and_name_exercises(term, tmp_path):
         assert "Exercise 1: sigmoid" in first_row and "2.0 / 2.0" in first_row
         relu_row = page.locator("table.exercises tbody tr").nth(1).inner_text()
         assert "Stopped" in relu_row and "0.0 / 1.0" in relu_row
+        # A figure drawn (grade --figures) is shown small: a 1200 px wide image at most 480 px.
+        drawn = tmp_path / "figure.html"
+        drawn.write_text(_page_with_a_wide_figure(term), encoding="utf-8")
+        page.goto(drawn.as_uri())
+        width = page.evaluate("Math.max(...[...document.images].map(i => i.getBoundingClientRect().width))")
+        assert 0 < width <= 480, width
+        page.screenshot(path=str(tmp_path / "feedback-figure.png"), full_page=True)
+        print(f"screenshot: {tmp_path / 'feedback-figure.png'}")
         browser.close()
+
+
+def _page_with_a_wide_figure(term) -> str:
+    """alice's page with a 1200 x 400 px figure in an ordinary cell, as --figures draws it."""
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from autograder.assignment import Assignment
+    from autograder.feedback import render_feedback
+
+    figure = plt.figure(figsize=(12, 4), dpi=100)
+    figure.gca().plot([0, 1], [0, 1])
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
+    plt.close(figure)
+    nb = nbformat.read(term / "out" / "autograded" / "alice" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4)
+    cell = new_code_cell("plt.plot([0, 1], [0, 1])", execution_count=9)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png.getvalue()).decode(),
+                                                                 "text/plain": "<Figure size 1200x400 with 1 Axes>"})]
+    nb.cells.append(cell)
+    release_nb = term / "out" / "release" / CHAPTER / f"{CHAPTER}.ipynb"
+    assignment = Assignment(CHAPTER, release_nb.read_text(encoding="utf-8"), {}, str(release_nb.parent))
+    return render_feedback(nb, assignment, {"test_sigmoid": 2.0, "test_relu": 1.0, "test_softmax": 2.0}, [])
 
 
 def test_nbgraders_formgrader_counts_lists_and_flags_the_submissions(term):
