@@ -14,7 +14,9 @@ the chapter's source notebook, completes the release folder, and returns an
 ``Assignment`` (autograder.assignment): what grading needs to know of the chapter. The
 release is built again only when what it is made from changed
 (``autograder.fingerprints.chapter_digest``, recorded in ``releases.json``): a term
-re-grades the same course folder many times. A test
+re-grades the same course folder many times; two graders may build two chapters into one
+folder and gradebook at once (the gradebook's tables are made safely first, nbgrader's
+writes are tried again after a collision, ``releases.json`` is written under a lock). A test
 cell whose hidden regions cannot run apart from it (``autograder.hidden.check_test``) is
 refused with a ``ReleaseError`` naming it.
 
