@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {release,edition,grade,demo,mark-teaching}`` (``--help`` on each)."""
+"""Command line: ``python -m autograder {release,edition,grade,feedback,demo,mark-teaching}`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -113,6 +113,22 @@ def _add_grade(commands) -> None:
     grd.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_feedback(commands) -> None:
+    from autograder.grading import DEFAULT_OUT
+
+    fee = commands.add_parser("feedback", help="make the feedback pages again from the gradebook", description=(
+        "After grading by hand (nbgrader's formgrader): write each submission's feedback page in DIR/feedback "
+        "again, with the scores and comments the gradebook now holds, and still without any hidden test "
+        "(in place of `nbgrader generate_feedback`, which shows them)."))
+    fee.add_argument("--chapter", action="append", type=_chapter, metavar="C",
+                     help="only this chapter (repeatable; default: every chapter in the gradebook)")
+    fee.add_argument("--student", action="append", metavar="S", help="only this student (repeatable)")
+    fee.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help="the grading output folder that `grade` wrote (default: _work/grading)")
+    fee.add_argument("--db", default=None, metavar="URL",
+                     help="gradebook database URL (default: sqlite:///DIR/gradebook.db)")
+
+
 def _add_demo(commands) -> None:
     from autograder.demo import DEFAULT_OUT
 
@@ -145,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_release(commands)
     _add_edition(commands)
     _add_grade(commands)
+    _add_feedback(commands)
     _add_demo(commands)
     _add_mark_teaching(commands)
     return parser
@@ -197,6 +214,19 @@ def _grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback(args: argparse.Namespace) -> int:
+    from autograder.refresh import refresh_feedback
+
+    out = args.out.resolve()
+    db_url = args.db or f"sqlite:///{out / 'gradebook.db'}"
+    if not args.db and not (out / "gradebook.db").is_file():
+        print(f"no gradebook in {out} (grade into it first, or give --db)", file=sys.stderr)
+        return 2
+    pages = refresh_feedback(out, db_url, args.chapter, args.student)
+    print(f"{len(pages)} feedback page(s) written in {out / 'feedback'}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import demo
 
@@ -241,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.release import ReleaseError
     from autograder.strip import MarkerError
 
-    command = {"release": _release, "edition": _edition, "grade": _grade, "demo": _demo,
-               "mark-teaching": _mark_teaching}[args.command]
+    command = {"release": _release, "edition": _edition, "grade": _grade, "feedback": _feedback,
+               "demo": _demo, "mark-teaching": _mark_teaching}[args.command]
     try:
         return command(args)
     except (GradingError, ClusterError, ReleaseError, MarkerError) as exc:

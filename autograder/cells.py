@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = [
     "nbgrader_meta", "has_nbgrader_meta", "set_nbgrader_meta", "drop_nbgrader_meta", "grade_id", "points", "is_code", "is_graded", "is_solution",
-    "is_locked", "is_test", "cell_source",
+    "is_locked", "is_test", "is_task", "is_manual", "cell_source",
 ]
 
 
@@ -56,8 +56,19 @@ def is_code(cell: Mapping[str, Any]) -> bool:
 
 
 def is_graded(cell: Mapping[str, Any]) -> bool:
-    """A cell with points: an autograded test, or an answer graded by hand."""
-    return bool(nbgrader_meta(cell).get("grade"))
+    """A cell with points: an autograded test, an answer graded by hand, or a task."""
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade") or meta.get("task"))
+
+
+def is_task(cell: Mapping[str, Any]) -> bool:
+    """nbgrader's task: a read-only markdown cell with points, graded by hand on the whole notebook."""
+    return bool(nbgrader_meta(cell).get("task"))
+
+
+def is_manual(cell: Mapping[str, Any]) -> bool:
+    """A cell with points that a person grades: a written or coded answer with points, or a task."""
+    return is_graded(cell) and (is_solution(cell) or is_task(cell))
 
 
 def is_solution(cell: Mapping[str, Any]) -> bool:

@@ -14,7 +14,7 @@ export`` work there):
 Steps: (1) the parent process builds each chapter's release with nbgrader (recording its
 cells in the gradebook; a release already built from the same inputs is kept); (2) it
 leaves out each submission graded before from the same notebook, chapter, grader and
-options (``statuses.json`` records what each was graded from: autograder.fingerprints;
+options (the gradebook records what each was graded from: autograder.fingerprints;
 ``force`` grades everything again); (3) worker processes on this machine
 (autograder.pool), or the workers of a Dask cluster (autograder.cluster), grade the rest,
 one kernel each (autograder.worker); (4) the parent records every result as it arrives (the
@@ -36,11 +36,13 @@ from pathlib import Path
 from autograder.cells import grade_id, is_graded
 from autograder.collect import SubmissionsError, find_submissions, submissions_root
 from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
+from autograder.exchange import write_nbgrader_files
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
-from autograder.gradebook import GradebookWriter, read_statuses, recorded_result, recorded_submissions
+from autograder.gradebook import GradebookWriter, import_statuses, read_grades, recorded, recorded_result
 from autograder.limits import Limits
 from autograder.pool import WorkerPool
+from autograder.refresh import refresh_pages
 from autograder.release import CourseFolder, present_chapters
 from autograder.savings import Savings
 from autograder.tables import export_tables
@@ -112,6 +114,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
             raise GradingError(f"no submissions found in {submissions} for {', '.join(wanted) or 'any chapter'} "
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
+        import_statuses(course.db_url, out / "statuses.json")  # where an older grader kept them
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         options = repr((limits, figures))
         tasks, digests = [], {}
@@ -129,25 +132,38 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         if chapter not in order and release_nb.is_file():
             cells = json.loads(release_nb.read_text(encoding="utf-8"))["cells"]
             order[chapter] = [grade_id(c) for c in cells if is_graded(c)]
-    grades_csv, detail_csv = export_tables(course.db_url, out, out / "statuses.json", order)
+    _keep_marks_by_hand(results, course.db_url, out)
+    grades_csv, detail_csv = export_tables(course.db_url, out, order)
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
     return GradingRun(results, out, grades_csv, detail_csv, skipped)
 
 
+def _keep_marks_by_hand(results: list[Result], db_url: str, out: Path) -> None:
+    """Put the scores and comments set by hand in the gradebook on the pages (and into the
+    results) of the submissions just graded that have any (autograder.refresh)."""
+    graded = {(r.student, r.chapter): r for r in results}
+    if not graded:
+        return
+    marked = [sub for sub in read_grades(db_url, sorted({c for _, c in graded}), sorted({s for s, _ in graded}))
+              if (sub.student, sub.chapter) in graded and any(c.graded_by_hand for c in sub.cells)]
+    refresh_pages(out, marked)
+    for sub in marked:
+        graded[sub.student, sub.chapter].scores = {c.grade_id: c.score for c in sub.cells}
+
+
 def _unchanged(tasks: list[Task], digests: dict, out: Path, db_url: str) -> tuple[list[Task], list[Result]]:
     """(the tasks to grade, the results recorded for the others): a submission graded before
     from the same digest, still in the gradebook and with its feedback page, is left as it is."""
-    record = read_statuses(out / "statuses.json")
+    record = recorded(db_url)
     if not record:
         return tasks, []
-    present = recorded_submissions(db_url)
     todo, kept = [], []
     for task in tasks:
         key = (task.student, task.chapter)
-        entry = record.get(f"{task.student}/{task.chapter}", {})
+        entry = record.get(key, {})
         page = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
-        if entry.get("digest") == digests[key] and key in present and page.is_file():
+        if entry.get("digest") == digests[key] and page.is_file():
             kept.append(recorded_result(task.student, task.chapter, entry, out))
         else:
             todo.append(task)
@@ -171,7 +187,7 @@ def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: 
     results = []
     by_key = {(t.student, t.chapter): t for t in tasks}
     # Workers are forked before the gradebook connection is opened.
-    with _backend(jobs, scheduler, len(tasks)) as pool, GradebookWriter(db_url, out / "statuses.json") as writer, \
+    with _backend(jobs, scheduler, len(tasks)) as pool, GradebookWriter(db_url) as writer, \
             tqdm(total=len(tasks), desc="grading", unit="nb", disable=not progress, file=sys.stderr,
                  dynamic_ncols=True) as bar:
         for result in pool.run(tasks):
@@ -186,9 +202,13 @@ def _run(tasks: list[Task], jobs: int, scheduler: str | None, db_url: str, out: 
 
 def _write_pages(result: Result, task: Task, out: Path) -> None:
     """Write the result's executed notebook and feedback page into ``out`` (a stale executed
-    notebook goes: this submission's run made none)."""
+    notebook goes: this submission's run made none), with nbgrader's files beside them
+    (autograder.exchange: the copy in ``submitted/``, ``timestamp.txt``, the secret that
+    ``nbgrader release_feedback`` names the released page by)."""
     autograded = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
     feedback = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
+    result.timestamp = write_nbgrader_files(out, task.student, task.chapter, task.timestamp,
+                                            Path(task.notebook) if task.notebook else None)
     pages, result.pages = result.pages, {}
     if "autograded" in pages:
         result.autograded = str(write_atomic(autograded, pages["autograded"]))

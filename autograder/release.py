@@ -14,7 +14,9 @@ the chapter's source notebook, completes the release folder, and returns an
 ``Assignment`` (autograder.assignment): what grading needs to know of the chapter. The
 release is built again only when what it is made from changed
 (``autograder.fingerprints.chapter_digest``, recorded in ``releases.json``): a term
-re-grades the same course folder many times. A test
+re-grades the same course folder many times; two graders may build two chapters into one
+folder and gradebook at once (the gradebook's tables are made safely first, nbgrader's
+writes are tried again after a collision, ``releases.json`` is written under a lock). A test
 cell whose hidden regions cannot run apart from it (``autograder.hidden.check_test``) is
 refused with a ``ReleaseError`` naming it.
 
@@ -25,9 +27,13 @@ refused with a ``ReleaseError`` naming it.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import random
 import shutil
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder._speedups import alembic_head_in_process
@@ -39,7 +45,8 @@ from autograder.fingerprints import chapter_digest
 from autograder.hidden import check_test
 from autograder.strip import build_student_nnlib, strip_source
 
-__all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release"]
+__all__ = ["ASSETS_DIR", "COURSE_ID", "CourseFolder", "ReleaseError", "present_chapters", "release", "sqlite_waiting",
+           "COLLISIONS"]
 
 ASSETS_DIR = REPO_ROOT / "assets"
 DEFAULT_OUT = REPO_ROOT / "_work" / "release"
@@ -49,6 +56,29 @@ _NEVER_SHIPPED = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".*")
 # What of assets/ a release ships: the data nnlib loads (not the screenshots, not the script
 # that made the data); the student's assets/README.md says where the data comes from.
 SHIPPED_ASSETS = ("digits.npz",)
+
+
+# What nbgrader's log says when another process wrote the gradebook at the same moment.
+COLLISIONS = ("database is locked", "already exists", "UNIQUE constraint", "duplicate key", "could not serialize")
+_GENERATE_ATTEMPTS = 20
+
+
+@contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on ``path`` (made if missing) while the block runs."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sqlite_waiting(db_url: str) -> str:
+    """An SQLite URL that waits up to a minute for another writer's lock rather than 5 s."""
+    if db_url.startswith("sqlite") and "timeout=" not in db_url:
+        return db_url + ("&" if "?" in db_url else "?") + "timeout=60"
+    return db_url
 
 
 class ReleaseError(RuntimeError):
@@ -77,12 +107,22 @@ class CourseFolder:
         self.root.mkdir(parents=True, exist_ok=True)
         self._write_config()
         alembic_head_in_process()
+        from autograder.gradebook import open_gradebook
+
+        # Its tables made now, safely when another grader is making them at the same moment:
+        # nbgrader's own code below opens the gradebook and would race.
+        open_gradebook(self.db_url).close()
 
     def _default_db_url(self) -> str:
         return f"sqlite:///{self.root / 'gradebook.db'}"
 
     def _write_config(self) -> None:
-        # Lets an instructor run nbgrader's own tools (formgrader, export) in this folder.
+        """Lets an instructor run nbgrader's own tools (formgrader, export) in this folder.
+        Written only where there is none: an instructor's own file (``c.Exchange.root``, a
+        course id) is never touched; the grader passes its settings to nbgrader itself."""
+        config = self.root / "nbgrader_config.py"
+        if config.exists():
+            return
         lines = [
             "# Written by python -m autograder: the nbgrader course folder of a grading run.",
             "c = get_config()",
@@ -97,7 +137,7 @@ class CourseFolder:
             'c.CourseDirectory.feedback_directory = "feedback"',
             "",
         ]
-        (self.root / "nbgrader_config.py").write_text("\n".join(lines), encoding="utf-8")
+        write_atomic(config, "\n".join(lines))
 
     def _config(self):
         from traitlets.config import Config
@@ -105,7 +145,7 @@ class CourseFolder:
         cfg = Config()
         cfg.CourseDirectory.root = str(self.root)
         cfg.CourseDirectory.course_id = COURSE_ID
-        cfg.CourseDirectory.db_url = self.db_url
+        cfg.CourseDirectory.db_url = sqlite_waiting(self.db_url)
         cfg.CourseDirectory.source_directory = "source"
         cfg.CourseDirectory.release_directory = "release"
         return cfg
@@ -148,7 +188,12 @@ class CourseFolder:
         app = GenerateAssignment(coursedir=coursedir, config=cfg)
         app.force = True
         app.create_assignment = True
-        result = capture_log(app)
+        for _ in range(_GENERATE_ATTEMPTS):  # another grader writing the gradebook at the same moment
+            result = capture_log(app)
+            if result["success"] or not any(words in result.get("log", "") + result.get("error", "")
+                                             for words in COLLISIONS):
+                break
+            time.sleep(0.2 + random.random())
         if not result["success"]:
             log = result.get("log", "")
             if "because there are submissions associated with it" in log + result.get("error", ""):
@@ -184,8 +229,9 @@ class CourseFolder:
             if problem:
                 raise ReleaseError(f"{chapter}, test cell {name}: {problem} (the grader runs each hidden region "
                                    "apart from its cell, after the student's notebook)")
-        write_atomic(self.root / "releases.json", json.dumps({**self._built(), chapter: digest}, indent=1,
-                                                             sort_keys=True))
+        with _locked(self.root / "releases.json.lock"):  # two graders may build two chapters at once
+            write_atomic(self.root / "releases.json", json.dumps({**self._built(), chapter: digest}, indent=1,
+                                                                 sort_keys=True))
         return assignment
 
     def _shipped(self) -> list[Path]:
@@ -208,7 +254,7 @@ class CourseFolder:
     def _gradebook_sources(self, chapter: str) -> dict[str, str]:
         from nbgrader.api import Gradebook, MissingEntry
 
-        with Gradebook(self.db_url, COURSE_ID) as gb:
+        with Gradebook(sqlite_waiting(self.db_url), COURSE_ID) as gb:
             try:
                 notebook = gb.find_notebook(chapter, chapter)
             except MissingEntry:

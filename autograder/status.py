@@ -18,7 +18,7 @@ from autograder.cells import grade_id, is_code
 from autograder.execution import Execution
 from autograder.limits import GiB, Limits, MiB
 
-__all__ = ["STATUSES", "cell_name", "execution_status", "unenforced"]
+__all__ = ["STATUSES", "cell_name", "execution_status", "unenforced", "notes_cell", "is_notes_cell"]
 
 STATUSES = ("graded", "timeout", "memory", "limit", "error", "invalid", "flagged")
 
@@ -144,3 +144,18 @@ def unenforced(limits: Limits, execution: Execution) -> tuple[str, ...]:
     if limits.cpus and not execution.cpu_limit:
         missing.append("cpus")
     return tuple(missing)
+
+
+def notes_cell(status: str, detail: str) -> NotebookNode:
+    """A markdown cell with the status and its reason, put at the top of the instructor's
+    executed notebook (``autograded/``), where nbgrader's formgrader shows it; the feedback
+    page, which lists the notes itself, leaves it out (``is_notes_cell``)."""
+    from nbformat.v4 import new_markdown_cell
+
+    text = f"**Grader: {status}**" + (f"\n\n{detail}" if detail else "")
+    return new_markdown_cell(text, metadata={"autograder": {"notes": True}})
+
+
+def is_notes_cell(cell) -> bool:
+    meta = cell.get("metadata", {}).get("autograder")
+    return isinstance(meta, dict) and bool(meta.get("notes"))

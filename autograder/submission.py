@@ -30,7 +30,7 @@ from nbformat.v4 import new_notebook
 
 from autograder.assignment import Assignment
 from autograder.cells import (cell_source, drop_nbgrader_meta, grade_id, has_nbgrader_meta, is_code, is_graded,
-                              is_locked, is_solution, nbgrader_meta, set_nbgrader_meta)
+                              is_locked, is_solution, is_task, nbgrader_meta, set_nbgrader_meta)
 from autograder.upload import CELL_ID
 
 __all__ = ["Restoration", "restore", "master_cells"]
@@ -159,7 +159,7 @@ def _note_missing(cell: NotebookNode, notes: Restoration, present: set[str]) -> 
     if is_solution(cell):
         notes.missing_exercises.append(name)
         notes.unanswered.add(name)
-    elif is_graded(cell):
+    elif is_graded(cell) and not is_task(cell):
         exercise = name[len("test_"):] if name.startswith("test_") else None
         if exercise not in notes.missing_exercises:
             notes.restored_tests.append(name)

@@ -12,6 +12,7 @@ records, so they travel between processes and machines.
 
 from __future__ import annotations
 
+import copy
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,15 +20,18 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4 import new_notebook
 
 from autograder.assignment import Assignment
+from autograder.cells import grade_id
 from autograder.feedback import render_feedback, render_problem_page
 from autograder.kernel import KernelRunner
-from autograder.limits import Limits
+from autograder.limits import GiB, Limits
+from autograder.readable import failure_message
 from autograder.reference_imports import reference_imports
 from autograder.savings import Savings
 from autograder.scoring import score_notebook
-from autograder.status import cell_name, execution_status, unenforced
+from autograder.status import cell_name, execution_status, notes_cell, unenforced
 from autograder.submission import restore
 from autograder.teaching import cells_to_skip
 from autograder.upload import InvalidSubmission, read_notebook
@@ -55,7 +59,9 @@ class Task:
 @dataclass
 class Result:
     """The outcome of one submission. scores: grade_id -> points (None: needs a human).
-    pages: the executed notebook (``"autograded"``, absent where nothing ran) and the feedback
+    messages: grade_id -> the first failure message the feedback page shows (autograder.readable).
+    pages: the executed notebook (``"autograded"``; of an invalid submission, a notebook of its
+    notes alone; absent where the grader failed) and the feedback
     page (``"feedback"``) as text, until the caller writes them (then ``autograded`` and
     ``feedback`` are their paths)."""
 
@@ -75,6 +81,7 @@ class Result:
     unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk", "cpus")
     worker: str = ""  # the grading machine, where it was not this one (a Dask worker's address)
     unchanged: bool = False  # recorded by an earlier run, and not graded again (see autograder.grading)
+    messages: dict[str, str] = field(default_factory=dict)  # grade_id -> the first failure message a student sees
 
     @property
     def score(self) -> float:
@@ -105,14 +112,27 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
     except InvalidSubmission as exc:
         result = zero_result(task, "invalid", "; ".join(notes + [str(exc)]))
         result.pages["feedback"] = problem_page(task, result)
+        result.pages["autograded"] = nbformat.writes(_for_instructor(new_notebook(), result))
     else:
         with nullcontext(runner) if runner else KernelRunner() as kernels:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
-        result.pages["autograded"] = nbformat.writes(nb)
+        result.pages["autograded"] = nbformat.writes(_for_instructor(nb, result))
         result.pages["feedback"] = render_feedback(nb, task.assignment, result.scores, notes,
-                                                   quick=task.savings.quick_feedback)
+                                                   quick=task.savings.quick_feedback,
+                                                   cell_timeout=task.limits.cell_timeout,
+                                                   memory_gib=task.limits.memory / GiB if task.limits.memory else None)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _for_instructor(nb: NotebookNode, result: Result) -> NotebookNode:
+    """The executed notebook as ``autograded/`` keeps it: with the status and its reason on
+    top where it is not a plain ``graded`` (the formgrader shows them there)."""
+    if result.status == "graded" and not result.detail:
+        return nb
+    out = copy.copy(nb)
+    out.cells = [notes_cell(result.status, result.detail)] + list(nb.cells)
+    return out
 
 
 def problem_page(task: Task, result: Result) -> str:
@@ -147,7 +167,15 @@ def _grade_notebook(task: Task, submitted: NotebookNode, notes: list[str],
     if (restoration.edited or taken) and status == "graded":
         status = "flagged"
     scores = score_notebook(nb, execution, {tests_of[name] for name in taken}, assignment.points)
+    for name in restoration.unanswered:  # nbgrader's rule: an answer left as released earns 0, no person needed
+        if name in scores and scores[name] is None:
+            scores[name] = 0.0
     LimitOutput().preprocess(nb, {})
+    messages = {}
+    for cell in nb.cells:
+        name = grade_id(cell)
+        if name in scores and (message := failure_message(cell, scores[name], assignment.points.get(name, 0.0))):
+            messages[name] = message
     return nb, Result(task.student, task.chapter, status, "; ".join(notes), scores, dict(assignment.points),
                       unanswered=sorted(restoration.unanswered), timestamp=task.timestamp,
-                      sandboxed=execution.sandboxed, unenforced=unenforced(task.limits, execution))
+                      sandboxed=execution.sandboxed, unenforced=unenforced(task.limits, execution), messages=messages)

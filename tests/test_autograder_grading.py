@@ -185,8 +185,10 @@ def test_feedback_shows_results_but_no_hidden_test_and_no_other_file(batch):
         hidden |= support.secret_lines(support.source_notebook(FIXTURES, chapter))[0]
     feedback = root / "out" / "feedback"
     files = sorted(p for p in feedback.rglob("*") if p.is_file())
-    assert files == sorted(feedback / s / c / f"{c}.html" for s, c in expected), "one HTML page per submission, nothing else"
-    for path in files:
+    # One HTML page per submission, and the two files nbgrader's release_feedback reads; nothing else.
+    assert files == sorted(feedback / s / c / name for s, c in expected
+                           for name in (f"{c}.html", "submission_secret.txt", "timestamp.txt"))
+    for path in (p for p in files if p.suffix == ".html"):
         text = support.html_text(path)
         leaked = [line for line in hidden if line in text]  # anywhere, not only as a whole line
         assert not leaked, f"{path} shows hidden-test lines: {leaked[:2]}"
