@@ -39,9 +39,12 @@ from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
 from autograder.gradebook import GradebookWriter, read_statuses, recorded_result, recorded_submissions
+from autograder.lateness import CourseConfigError, keep_course_config
 from autograder.limits import Limits
+from autograder.lms import LmsError, nbgrader_layout, recognise
 from autograder.pool import WorkerPool
-from autograder.release import CourseFolder, present_chapters
+from autograder.release import COURSE_ID, CourseFolder, present_chapters
+from autograder.roster import RosterError, keep_roster, kept_roster, record_roster
 from autograder.savings import Savings
 from autograder.tables import export_tables
 from autograder.worker import Result, Task, problem_page
@@ -82,13 +85,17 @@ def default_jobs() -> int:
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR, progress: bool = True,
           figures: bool = False, limits: Limits = Limits(), savings: Savings = Savings(),
-          force: bool = False, scheduler: str | None = None) -> GradingRun:
+          force: bool = False, scheduler: str | None = None, roster: Path | None = None,
+          course: Path | None = None) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring).
 
     savings: the work grading leaves out where it cannot change a grade (``autograder.savings``).
     force: grade every submission, also those unchanged since an earlier run.
     scheduler: the address of a Dask scheduler (``tcp://HOST:PORT``) whose workers grade, in
     place of ``jobs`` processes on this machine.
+    roster: a roster CSV (``autograder.roster``), kept in ``out`` for later runs; needed for
+    a Canvas or Moodle download (``autograder.lms``), which is one chapter, named in ``chapters``.
+    course: the course configuration (due dates, late policy: ``autograder.lateness``), kept in ``out``.
     """
     from autograder.feedback import warm_up
 
@@ -102,20 +109,34 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
     wanted = list(chapters) if chapters else available
     if limits.cell_timeout <= 0:
         raise GradingError("--timeout must be a positive number of seconds")
+    try:
+        students = keep_roster(roster, out) if roster else kept_roster(out)
+        if course:
+            keep_course_config(course, out)
+    except (RosterError, CourseConfigError) as exc:
+        raise GradingError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         workdir = Path(tmp)
         try:
-            found, skipped = find_submissions(submissions_root(submissions, workdir), wanted, workdir, available)
+            root = submissions_root(submissions, workdir)
+            lms_notes, lms_skipped = _lms_download(root, chapters, students, workdir)
+            if lms_notes is not None:
+                root = workdir / "lms"
+            found, skipped = find_submissions(root, wanted, workdir, available)
         except SubmissionsError as exc:
             raise GradingError(str(exc)) from None
+        skipped = lms_skipped + skipped + _not_on_roster(found, students)
         if not found:
             raise GradingError(f"no submissions found in {submissions} for {', '.join(wanted) or 'any chapter'} "
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
+        if students:
+            record_roster(course.db_url, COURSE_ID, students)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
         options = repr((limits, figures))
         tasks, digests = [], {}
         for student, chapter, nb, notes, problem, timestamp in found:
+            notes = list(notes) + (lms_notes or {}).get((student, chapter), [])
             tasks.append(Task(student, chapter, str(nb) if nb else None, assignments[chapter], limits,
                               tuple(notes), problem, timestamp, figures, savings))
             digests[student, chapter] = submission_digest(nb, repr((notes, problem, timestamp)),
@@ -133,6 +154,41 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
     return GradingRun(results, out, grades_csv, detail_csv, skipped)
+
+
+def _lms_download(root: Path, chapters: list[str] | None, students, workdir: Path) -> tuple[dict | None, list[str]]:
+    """A Canvas or Moodle download at ``root`` put into nbgrader's layout in ``workdir/lms``:
+    (notes per submission, notes on what was left out); (None, []) for any other folder."""
+    lms = recognise(root)
+    if lms is None:
+        return None, []
+    if not chapters or len(chapters) != 1:
+        raise GradingError(f"{root} is a {lms.title()} download, which holds one assignment: "
+                           "name its chapter with --chapter")
+    if not students:
+        raise GradingError(f"{root} is a {lms.title()} download: give --roster FILE, whose lms_id column "
+                           f"maps {lms.title()}'s ids to the students' ids")
+    try:
+        return nbgrader_layout(root, lms, chapters[0], students, workdir / "lms")
+    except LmsError as exc:
+        raise GradingError(str(exc)) from None
+
+
+def _not_on_roster(found: list[tuple], students) -> list[str]:
+    """Notes on the submissions of students not on the roster, and on roster students who
+    submitted nothing for a chapter graded in this run."""
+    if not students:
+        return []
+    known = [s.student_id for s in students]
+    strangers = sorted({student for student, *_ in found if student not in known})
+    notes = [f"{student}: not on the roster, graded all the same" for student in strangers]
+    for chapter in sorted({c for _, c, *_ in found}, key=CHAPTERS.index):
+        present = {student for student, c, *_ in found if c == chapter}
+        absent = [s for s in known if s not in present]
+        if absent:
+            names = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+            notes.append(f"{chapter}: {len(absent)} roster student(s) submitted nothing (status missing): {names}")
+    return notes
 
 
 def _unchanged(tasks: list[Task], digests: dict, out: Path, db_url: str) -> tuple[list[Task], list[Result]]:

@@ -1,0 +1,328 @@
+"""The LMS round trip: Canvas and Moodle bulk downloads in, a roster, due dates and late
+penalties, and grades out in Canvas's and Moodle's import formats and a wide table.
+
+Two courses, each graded once per session on the grader's fixture chapters:
+
+- a Canvas course: 01_feedforward from a Canvas download (a zip, with late markers, a
+  resubmission, a renamed notebook, a file of a student not on the roster), 02_backprop
+  collected from a hub in nbgrader's layout with ``timestamp.txt`` (hours late, grace, cap);
+- a Moodle course: 01_feedforward from a Moodle download (the unpacked folder).
+
+Both have roster students who submitted nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.export import CANVAS_COLUMNS, MOODLE_COLUMNS, ExportError, export_grades
+from autograder.grading import GradingError, grade
+from autograder.lateness import CourseConfigError, LatePolicy, lateness, read_course_config
+from autograder.limits import Limits
+from autograder.lms import recognise
+from autograder.release import release
+from autograder.roster import RosterError, read_roster
+from autograder.samples import load_mutations, solved, with_answers, write_submission
+from fixtures import support
+
+pytestmark = pytest.mark.grading
+
+FIXTURES = support.FIXTURE_NOTEBOOKS
+LIMITS = Limits(cell_timeout=6)
+CH1, CH2 = "01_feedforward", "02_backprop"
+DUE1 = dt.datetime(2026, 10, 5, 21, 59, tzinfo=dt.timezone.utc)  # 23:59 in Berlin (summer time)
+DUE2 = dt.datetime(2026, 10, 12, 21, 59, tzinfo=dt.timezone.utc)
+COURSE_TOML = """\
+timezone = "Europe/Berlin"
+
+[due]
+01_feedforward = 2026-10-05T23:59:00
+02_backprop = "2026-10-12T23:59:00+02:00"
+
+[late]
+per_day = 0.1
+cap = 0.5
+grace_minutes = 15
+marked_late_days = 1
+
+[canvas]
+01_feedforward = 4711
+"""
+ROSTER = """\
+student_id,name,email,lms_id
+ana,"Lopez, Ana",ana@example.edu,101
+ben,Ben Okafor,ben@example.edu,102
+cara,Cara Singh,cara@example.edu,103
+dan,Dan Wu,dan@example.edu,104
+eve,Eve Martin,eve@example.edu,105
+fay,Fay Novak,fay@example.edu,
+"""
+
+
+def _notebooks(root: Path) -> dict:
+    rel = release([CH1, CH2], root / "release", FIXTURES)
+    blank1 = nbformat.read(rel[CH1] / f"{CH1}.ipynb", as_version=4)
+    blank2 = nbformat.read(rel[CH2] / f"{CH2}.ipynb", as_version=4)
+    ok1 = solved(blank1, support.source_notebook(FIXTURES, CH1))
+    ok2 = solved(blank2, support.source_notebook(FIXTURES, CH2))
+    wrong = load_mutations(CH1, support.FIXTURE_MUTATIONS)
+    partly = with_answers(ok1, {"sigmoid": wrong["sigmoid"]["sign_flipped"]})  # 3 of 5
+    return {"ok1": ok1, "blank1": blank1, "partly1": partly, "ok2": ok2}
+
+
+def _canvas_download(root: Path, nbs: dict) -> Path:
+    """A Canvas "Download Submissions" zip of 01_feedforward."""
+    files = {
+        "lopezana_101_5001_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),
+        "lopezana_101_5001_notes.txt": "my notes\n",
+        "okaforben_LATE_102_5012_01_feedforward-1.ipynb": nbformat.writes(nbs["partly1"]),  # resubmitted, late
+        "singhcara_103_5003_homework.ipynb": nbformat.writes(nbs["blank1"]),  # renamed
+        "wudan_LATE_104_5004_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),  # late
+        "stranger_999_5099_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),  # not on the roster
+    }
+    path = root / "submissions.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in files.items():
+            zf.writestr(name, text)
+    return path
+
+
+def _hub_collection(root: Path, nbs: dict) -> Path:
+    """02_backprop in nbgrader's layout, with nbgrader's timestamp.txt of each submission."""
+    subs = root / "collected"
+    times = {"ana": DUE2 - dt.timedelta(hours=1),           # on time
+             "ben": DUE2 + dt.timedelta(minutes=10),        # within the grace period
+             "cara": DUE2 + dt.timedelta(hours=30),         # 2 days: 0.2 of the points
+             "dan": DUE2 + dt.timedelta(days=9, hours=1)}   # 10 days: capped at 0.5
+    for student, when in times.items():
+        path = write_submission(subs, student, CH2, nbs["ok2"])
+        (path.parent / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+    return subs
+
+
+def _moodle_download(root: Path, nbs: dict) -> Path:
+    """A Moodle "Download all submissions" of 01_feedforward, unpacked, in folders."""
+    folder = root / "moodle"
+    for name, pid, nb in (("Ana Lopez", 101, "ok1"), ("Ben Okafor", 102, "partly1"), ("Cara Singh", 103, "blank1")):
+        student = folder / f"{name}_{pid}_assignsubmission_file_"
+        student.mkdir(parents=True)
+        (student / f"{CH1}.ipynb").write_text(nbformat.writes(nbs[nb]), encoding="utf-8")
+    text = folder / "Dan Wu_104_assignsubmission_onlinetext_"
+    text.mkdir()
+    (text / "onlinetext.html").write_text("<p>see my notebook</p>", encoding="utf-8")
+    return folder
+
+
+def _grade_courses(root: Path) -> None:
+    nbs = _notebooks(root)
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    (root / "course.toml").write_text(COURSE_TOML, encoding="utf-8")
+    runs = {}
+    canvas = root / "canvas_course"
+    run = grade(_canvas_download(root, nbs), canvas, [CH1], jobs=2, source_dir=FIXTURES, progress=False,
+                limits=LIMITS, roster=root / "roster.csv", course=root / "course.toml")
+    runs["canvas_ch1"] = run.skipped
+    run = grade(_hub_collection(root, nbs), canvas, [CH2], jobs=2, source_dir=FIXTURES, progress=False,
+                limits=LIMITS)  # the roster and course configuration kept in the folder apply
+    runs["canvas_ch2"] = run.skipped
+    run = grade(_moodle_download(root, nbs), root / "moodle_course", [CH1], jobs=2, source_dir=FIXTURES,
+                progress=False, limits=LIMITS, roster=root / "roster.csv", course=root / "course.toml")
+    runs["moodle_ch1"] = run.skipped
+    (root / "skipped.json").write_text(json.dumps(runs), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory) -> Path:
+    return support.computed_once(tmp_path_factory, "lms-courses", _grade_courses)
+
+
+def _rows(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
+    return {(r["student"], r["chapter"]): r for r in support.table(folder / "grades.csv")}
+
+
+def test_a_canvas_download_is_graded_with_the_roster_ids(courses):
+    rows = _rows(courses / "canvas_course")
+    expected = {"ana": ("5", "graded"), "ben": ("3", "graded"), "cara": ("0", "graded"), "dan": ("5", "graded"),
+                "eve": ("0", "missing"), "fay": ("0", "missing")}
+    assert {s: (rows[s, CH1]["raw_score"], rows[s, CH1]["status"]) for s in expected} == expected
+    assert "renamed to homework.ipynb" in rows["cara", CH1]["detail"]
+    assert rows["eve", CH1]["detail"] == "nothing submitted"
+    assert not any(student == "stranger" for student, _ in rows)
+    skipped = json.loads((courses / "skipped.json").read_text())["canvas_ch1"]
+    assert any("Canvas id 999 is not on the roster" in note and "stranger_999_5099" in note for note in skipped)
+    assert any("2 roster student(s) submitted nothing (status missing): eve, fay" in note for note in skipped)
+    feedback = courses / "canvas_course" / "feedback" / "ben" / CH1 / f"{CH1}.html"
+    assert feedback.is_file()
+
+
+def test_canvas_late_markers_cost_the_policys_days(courses):
+    rows = _rows(courses / "canvas_course")
+    # LATE without a time: marked_late_days = 1 day, 0.1 of 5 points.
+    assert (rows["ben", CH1]["score"], rows["ben", CH1]["penalty"], rows["ben", CH1]["hours_late"]) == ("2.5", "0.5", "")
+    assert (rows["dan", CH1]["score"], rows["dan", CH1]["penalty"]) == ("4.5", "0.5")
+    assert "Canvas marked the submission late" in rows["dan", CH1]["detail"]
+    assert (rows["ana", CH1]["score"], rows["ana", CH1]["penalty"]) == ("5", "0")
+
+
+def test_timestamps_give_hours_late_grace_and_cap(courses):
+    rows = _rows(courses / "canvas_course")
+    got = {s: (rows[s, CH2]["raw_score"], rows[s, CH2]["penalty"], rows[s, CH2]["score"], rows[s, CH2]["hours_late"])
+           for s in ("ana", "ben", "cara", "dan")}
+    assert got == {"ana": ("3", "0", "3", "0.00"), "ben": ("3", "0", "3", "0.17"),
+                   "cara": ("3", "0.6", "2.4", "30.00"), "dan": ("3", "1.5", "1.5", "217.00")}
+    # The roster kept from the first run gives eve and fay their rows in the second.
+    assert rows["eve", CH2]["status"] == rows["fay", CH2]["status"] == "missing"
+
+
+def test_a_moodle_download_is_graded_and_online_text_ignored(courses):
+    rows = _rows(courses / "moodle_course")
+    got = {s: (rows[s, CH1]["score"], rows[s, CH1]["status"]) for s in ("ana", "ben", "cara", "dan", "eve", "fay")}
+    assert got == {"ana": ("5", "graded"), "ben": ("3", "graded"), "cara": ("0", "graded"),
+                   "dan": ("0", "missing"), "eve": ("0", "missing"), "fay": ("0", "missing")}
+
+
+def test_the_roster_is_in_nbgraders_gradebook(courses):
+    from nbgrader.api import Gradebook
+
+    from autograder.release import COURSE_ID
+
+    with Gradebook(f"sqlite:///{courses / 'canvas_course' / 'gradebook.db'}", COURSE_ID) as gb:
+        ana = gb.find_student("ana")
+        assert (ana.first_name, ana.last_name, ana.email, ana.lms_user_id) == ("Ana", "Lopez", "ana@example.edu", "101")
+        assert gb.find_student("fay").lms_user_id is None
+
+
+def test_canvas_export_has_canvas_columns_and_points_possible(courses, tmp_path):
+    out = tmp_path / "canvas.csv"
+    done = subprocess.run([sys.executable, "-m", "autograder", "export", "--format", "canvas", "--from",
+                           str(courses / "canvas_course"), "--out", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    rows = [line for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == ",".join(CANVAS_COLUMNS) + ",01_feedforward (4711),02_backprop"
+    assert rows[1] == "Points Possible,,,,,5,3"
+    assert rows[2] == '"Lopez, Ana",101,ana,,,5,3'
+    assert rows[3] == "Ben Okafor,102,ben,,,2.5,3"
+    assert rows[7] == "Fay Novak,,fay,,,0,0"
+    assert len(rows) == 8
+
+
+def test_moodle_export_is_a_grading_worksheet(courses):
+    exported = export_grades(courses / "moodle_course", "moodle")
+    assert exported.path == courses / "moodle_course" / f"grades_moodle_{CH1}.csv"
+    rows = support.table(exported.path)
+    assert tuple(rows[0]) == MOODLE_COLUMNS
+    got = [(r["Identifier"], r["Full name"], r["Status"], r["Grade"], r["Maximum Grade"]) for r in rows]
+    assert got == [("Participant 101", "Lopez, Ana", "Submitted for grading", "5.00", "5.00"),
+                   ("Participant 102", "Ben Okafor", "Submitted for grading", "3.00", "5.00"),
+                   ("Participant 103", "Cara Singh", "Submitted for grading", "0.00", "5.00"),
+                   ("Participant 104", "Dan Wu", "No submission", "0.00", "5.00"),
+                   ("Participant 105", "Eve Martin", "No submission", "0.00", "5.00")]
+    assert exported.warnings == ["left out, no lms_id on the roster (Moodle's participant id): fay"]
+
+
+def test_moodle_export_of_two_chapters_asks_for_one(courses):
+    with pytest.raises(ExportError, match="name its chapter with --chapter"):
+        export_grades(courses / "canvas_course", "moodle")
+    exported = export_grades(courses / "canvas_course", "moodle", chapter=CH2)
+    worksheet = {r["Identifier"]: r for r in support.table(exported.path)}
+    assert worksheet["Participant 104"]["Grade"] == "1.50"
+    assert worksheet["Participant 104"]["Feedback comments"] == "late: 1.5 of 3 points taken off"
+
+
+def test_wide_export_has_a_column_per_chapter_and_a_total(courses, tmp_path):
+    exported = export_grades(courses / "canvas_course", "wide", tmp_path / "wide.csv")
+    rows = support.table(exported.path)
+    assert list(rows[0]) == ["student", "name", "email", CH1, CH2, "total", "max_total"]
+    by_student = {r["student"]: (r[CH1], r[CH2], r["total"], r["max_total"]) for r in rows}
+    assert by_student == {"ana": ("5", "3", "8", "8"), "ben": ("2.5", "3", "5.5", "8"), "cara": ("0", "2.4", "2.4", "8"),
+                          "dan": ("4.5", "1.5", "6", "8"), "eve": ("0", "0", "0", "8"), "fay": ("0", "0", "0", "8")}
+
+
+def test_an_lms_download_needs_its_chapter_and_a_roster(tmp_path):
+    download = tmp_path / "dl"
+    download.mkdir()
+    (download / "lopezana_101_5001_01_feedforward.ipynb").write_text("{}", encoding="utf-8")
+    assert recognise(download) == "canvas"
+    with pytest.raises(GradingError, match="name its chapter with --chapter"):
+        grade(download, tmp_path / "out", source_dir=FIXTURES, progress=False)
+    with pytest.raises(GradingError, match="give --roster FILE"):
+        grade(download, tmp_path / "out", [CH1], source_dir=FIXTURES, progress=False)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\nana,Ana\n", encoding="utf-8")
+    with pytest.raises(GradingError, match="no lms_id column filled in"):
+        grade(download, tmp_path / "out", [CH1], source_dir=FIXTURES, progress=False, roster=roster)
+
+
+def test_nbgrader_layout_is_not_taken_for_an_lms_download(tmp_path):
+    write_submission(tmp_path / "subs", "ana_101_5001_x", CH1, nbformat.v4.new_notebook())
+    assert recognise(tmp_path / "subs") is None
+    moodle = tmp_path / "moodle" / "Ana Lopez_101_assignsubmission_file_"
+    moodle.mkdir(parents=True)
+    assert recognise(tmp_path / "moodle") == "moodle"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("name,email\nana,a@x\n", "no student_id column"),
+    ("student_id\n\n", "lists no student"),
+    ("student_id,lms_id\nana,1\nben,1\n", "line 3: lms_id '1' is already on line 2"),
+    ("student_id\nana\nana\n", "line 3: student_id 'ana' is already on line 2"),
+    ("student_id\n../etc\n", "not usable as a folder name"),
+])
+def test_a_bad_roster_is_refused_naming_the_problem(tmp_path, text, words):
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        read_roster(path)
+
+
+def test_a_roster_from_a_spreadsheet_with_a_bom_is_read(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes("\ufeffstudent_id,name\nana,Ana Lopez\n".encode("utf-8"))
+    assert [(s.student_id, s.first_and_last_name) for s in read_roster(path)] == [("ana", ("Ana", "Lopez"))]
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[due]\n07_extra = 2026-01-01T00:00:00\n", "unknown chapters 07_extra"),
+    ("[due]\n01_feedforward = 2026-01-01\n", "has no time of day"),
+    ("[due]\n01_feedforward = \"next monday\"\n", "is not a date and time"),
+    ("timezone = \"Mars/Olympus\"\n", "is not a time zone"),
+    ("[late]\nper_day = 10\n", "per_day = 10 must be a number from 0 to 1"),
+    ("[late]\nper_hour = 0.1\n", "unknown entries per_hour"),
+    ("deadline = 1\n", "unknown entries deadline"),
+    ("[due\n", "is not valid TOML"),
+])
+def test_a_bad_course_configuration_is_refused_naming_the_entry(tmp_path, text, words):
+    path = tmp_path / "course.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CourseConfigError, match=words):
+        read_course_config(path)
+
+
+def test_due_dates_without_an_offset_are_in_the_course_timezone(tmp_path):
+    path = tmp_path / "course.toml"
+    path.write_text(COURSE_TOML, encoding="utf-8")
+    config = read_course_config(path)
+    assert config.due == {CH1: DUE1, CH2: DUE2}
+    assert config.late == LatePolicy(per_day=0.1, cap=0.5, grace_minutes=15, marked_late_days=1)
+    assert config.canvas_ids == {CH1: "4711"}
+
+
+def test_lateness_counts_started_days_and_stops_at_the_cap():
+    policy = LatePolicy(per_day=0.1, cap=0.25, grace_minutes=0)
+    naive_utc = DUE1.replace(tzinfo=None)
+    cases = [(dt.timedelta(0), 0.0), (dt.timedelta(seconds=1), 1.0), (dt.timedelta(hours=24), 1.0),
+             (dt.timedelta(hours=24, seconds=1), 2.0), (dt.timedelta(days=30), 2.5)]
+    for delay, points in cases:
+        assert lateness(naive_utc + delay, DUE1, False, 10, policy).penalty == pytest.approx(points), delay
+    assert lateness(None, None, True, 10, policy).penalty == 0  # no due date: never late
+    assert not lateness(naive_utc - dt.timedelta(days=1), DUE1, True, 10, policy).late  # the time wins over a marker
