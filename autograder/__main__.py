@@ -136,6 +136,19 @@ def _add_export(commands) -> None:
     exp.add_argument("--chapter", type=_chapter, default=None, metavar="C", help="export only this chapter")
 
 
+def _add_report(commands) -> None:
+    from autograder.grading import DEFAULT_OUT
+
+    rep = commands.add_parser("report", help="the instructor's page: score distributions, exercises, mistakes",
+                              description="Write an HTML page on a grading folder: each chapter's score "
+                                          "distribution, each exercise's share of full marks and its most common "
+                                          "failure messages, the statuses, and a row per student.")
+    rep.add_argument("--from", dest="folder", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help="the grading folder (default: _work/grading, as grade's --out)")
+    rep.add_argument("--out", type=Path, default=None, metavar="FILE",
+                     help="the HTML file to write (default: DIR/report.html)")
+
+
 def _add_demo(commands) -> None:
     from autograder.demo import DEFAULT_OUT
 
@@ -158,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_edition(commands)
     _add_grade(commands)
     _add_export(commands)
+    _add_report(commands)
     _add_demo(commands)
     return parser
 
@@ -219,6 +233,13 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from autograder.report import build_report
+
+    print(build_report(args.folder, args.out))
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from autograder.demo import demo
 
@@ -230,14 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.cluster import ClusterError
     from autograder.export import ExportError
     from autograder.grading import GradingError
+    from autograder.lateness import CourseConfigError
     from autograder.release import ReleaseError
+    from autograder.roster import RosterError
     from autograder.strip import MarkerError
 
     command = {"release": _release, "edition": _edition, "grade": _grade, "export": _export,
-               "demo": _demo}[args.command]
+               "report": _report, "demo": _demo}[args.command]
     try:
         return command(args)
-    except (GradingError, ClusterError, ReleaseError, MarkerError, ExportError) as exc:
+    except (GradingError, ClusterError, ReleaseError, MarkerError, ExportError, RosterError, CourseConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -70,8 +70,8 @@ class CourseConfig:
 
 @dataclass(frozen=True)
 class Lateness:
-    """late: after the due date and its grace; hours_late: after the due date (None: no time
-    known, or no due date); penalty: points taken off."""
+    """late: after the due date and its grace; hours_late: after the due date, 0 when on time
+    or within the grace (None: no time known, or no due date); penalty: points taken off."""
 
     late: bool
     hours_late: float | None
@@ -175,7 +175,7 @@ def lateness(submitted: dt.datetime | None, due: dt.datetime | None, marked_late
         submitted = submitted.replace(tzinfo=dt.timezone.utc)
     seconds = (submitted - due).total_seconds()
     if seconds <= policy.grace_minutes * 60:
-        return Lateness(False, max(0.0, seconds / 3600), 0.0)
+        return Lateness(False, 0.0, 0.0)
     hours = seconds / 3600
     return Lateness(True, hours, _penalty(math.ceil(hours / 24), max_score, policy))
 

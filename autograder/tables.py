@@ -6,8 +6,8 @@ reason of each submission come from ``statuses.json`` (see autograder.gradebook)
 roster kept in the folder (``autograder.roster``), each roster student without a submission
 of a chapter gets a row with the status ``missing`` and 0 points. ``score`` is the raw score
 less the late penalty of the course configuration kept there (``autograder.lateness``):
-``raw_score``, ``penalty`` and ``hours_late`` (blank where no time or no due date is known)
-say how it was reached.
+``raw_score``, ``penalty`` and ``hours_late`` (0 when on time or within the grace period;
+blank where no time or no due date is known) say how it was reached.
 """
 
 from __future__ import annotations

@@ -1,24 +1,16 @@
 """The LMS round trip: Canvas and Moodle bulk downloads in, a roster, due dates and late
 penalties, and grades out in Canvas's and Moodle's import formats and a wide table.
 
-Two courses, each graded once per session on the grader's fixture chapters:
-
-- a Canvas course: 01_feedforward from a Canvas download (a zip, with late markers, a
-  resubmission, a renamed notebook, a file of a student not on the roster), 02_backprop
-  collected from a hub in nbgrader's layout with ``timestamp.txt`` (hours late, grace, cap);
-- a Moodle course: 01_feedforward from a Moodle download (the unpacked folder).
-
-Both have roster students who submitted nothing.
+The two courses of ``fixtures.lms_courses`` (graded once per session) are what most tests
+read; the others check the roster, the course configuration and the late policy alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import nbformat
@@ -27,122 +19,18 @@ import pytest
 from autograder.export import CANVAS_COLUMNS, MOODLE_COLUMNS, ExportError, export_grades
 from autograder.grading import GradingError, grade
 from autograder.lateness import CourseConfigError, LatePolicy, lateness, read_course_config
-from autograder.limits import Limits
 from autograder.lms import recognise
-from autograder.release import release
 from autograder.roster import RosterError, read_roster
-from autograder.samples import load_mutations, solved, with_answers, write_submission
-from fixtures import support
+from autograder.samples import write_submission
+from fixtures import lms_courses, support
+from fixtures.lms_courses import CH1, CH2, COURSE_TOML, DUE1, DUE2, FIXTURES
 
 pytestmark = pytest.mark.grading
-
-FIXTURES = support.FIXTURE_NOTEBOOKS
-LIMITS = Limits(cell_timeout=6)
-CH1, CH2 = "01_feedforward", "02_backprop"
-DUE1 = dt.datetime(2026, 10, 5, 21, 59, tzinfo=dt.timezone.utc)  # 23:59 in Berlin (summer time)
-DUE2 = dt.datetime(2026, 10, 12, 21, 59, tzinfo=dt.timezone.utc)
-COURSE_TOML = """\
-timezone = "Europe/Berlin"
-
-[due]
-01_feedforward = 2026-10-05T23:59:00
-02_backprop = "2026-10-12T23:59:00+02:00"
-
-[late]
-per_day = 0.1
-cap = 0.5
-grace_minutes = 15
-marked_late_days = 1
-
-[canvas]
-01_feedforward = 4711
-"""
-ROSTER = """\
-student_id,name,email,lms_id
-ana,"Lopez, Ana",ana@example.edu,101
-ben,Ben Okafor,ben@example.edu,102
-cara,Cara Singh,cara@example.edu,103
-dan,Dan Wu,dan@example.edu,104
-eve,Eve Martin,eve@example.edu,105
-fay,Fay Novak,fay@example.edu,
-"""
-
-
-def _notebooks(root: Path) -> dict:
-    rel = release([CH1, CH2], root / "release", FIXTURES)
-    blank1 = nbformat.read(rel[CH1] / f"{CH1}.ipynb", as_version=4)
-    blank2 = nbformat.read(rel[CH2] / f"{CH2}.ipynb", as_version=4)
-    ok1 = solved(blank1, support.source_notebook(FIXTURES, CH1))
-    ok2 = solved(blank2, support.source_notebook(FIXTURES, CH2))
-    wrong = load_mutations(CH1, support.FIXTURE_MUTATIONS)
-    partly = with_answers(ok1, {"sigmoid": wrong["sigmoid"]["sign_flipped"]})  # 3 of 5
-    return {"ok1": ok1, "blank1": blank1, "partly1": partly, "ok2": ok2}
-
-
-def _canvas_download(root: Path, nbs: dict) -> Path:
-    """A Canvas "Download Submissions" zip of 01_feedforward."""
-    files = {
-        "lopezana_101_5001_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),
-        "lopezana_101_5001_notes.txt": "my notes\n",
-        "okaforben_LATE_102_5012_01_feedforward-1.ipynb": nbformat.writes(nbs["partly1"]),  # resubmitted, late
-        "singhcara_103_5003_homework.ipynb": nbformat.writes(nbs["blank1"]),  # renamed
-        "wudan_LATE_104_5004_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),  # late
-        "stranger_999_5099_01_feedforward.ipynb": nbformat.writes(nbs["ok1"]),  # not on the roster
-    }
-    path = root / "submissions.zip"
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, text in files.items():
-            zf.writestr(name, text)
-    return path
-
-
-def _hub_collection(root: Path, nbs: dict) -> Path:
-    """02_backprop in nbgrader's layout, with nbgrader's timestamp.txt of each submission."""
-    subs = root / "collected"
-    times = {"ana": DUE2 - dt.timedelta(hours=1),           # on time
-             "ben": DUE2 + dt.timedelta(minutes=10),        # within the grace period
-             "cara": DUE2 + dt.timedelta(hours=30),         # 2 days: 0.2 of the points
-             "dan": DUE2 + dt.timedelta(days=9, hours=1)}   # 10 days: capped at 0.5
-    for student, when in times.items():
-        path = write_submission(subs, student, CH2, nbs["ok2"])
-        (path.parent / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
-    return subs
-
-
-def _moodle_download(root: Path, nbs: dict) -> Path:
-    """A Moodle "Download all submissions" of 01_feedforward, unpacked, in folders."""
-    folder = root / "moodle"
-    for name, pid, nb in (("Ana Lopez", 101, "ok1"), ("Ben Okafor", 102, "partly1"), ("Cara Singh", 103, "blank1")):
-        student = folder / f"{name}_{pid}_assignsubmission_file_"
-        student.mkdir(parents=True)
-        (student / f"{CH1}.ipynb").write_text(nbformat.writes(nbs[nb]), encoding="utf-8")
-    text = folder / "Dan Wu_104_assignsubmission_onlinetext_"
-    text.mkdir()
-    (text / "onlinetext.html").write_text("<p>see my notebook</p>", encoding="utf-8")
-    return folder
-
-
-def _grade_courses(root: Path) -> None:
-    nbs = _notebooks(root)
-    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    (root / "course.toml").write_text(COURSE_TOML, encoding="utf-8")
-    runs = {}
-    canvas = root / "canvas_course"
-    run = grade(_canvas_download(root, nbs), canvas, [CH1], jobs=2, source_dir=FIXTURES, progress=False,
-                limits=LIMITS, roster=root / "roster.csv", course=root / "course.toml")
-    runs["canvas_ch1"] = run.skipped
-    run = grade(_hub_collection(root, nbs), canvas, [CH2], jobs=2, source_dir=FIXTURES, progress=False,
-                limits=LIMITS)  # the roster and course configuration kept in the folder apply
-    runs["canvas_ch2"] = run.skipped
-    run = grade(_moodle_download(root, nbs), root / "moodle_course", [CH1], jobs=2, source_dir=FIXTURES,
-                progress=False, limits=LIMITS, roster=root / "roster.csv", course=root / "course.toml")
-    runs["moodle_ch1"] = run.skipped
-    (root / "skipped.json").write_text(json.dumps(runs), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def courses(tmp_path_factory) -> Path:
-    return support.computed_once(tmp_path_factory, "lms-courses", _grade_courses)
+    return lms_courses.courses(tmp_path_factory)
 
 
 def _rows(folder: Path) -> dict[tuple[str, str], dict[str, str]]:
@@ -177,7 +65,7 @@ def test_timestamps_give_hours_late_grace_and_cap(courses):
     rows = _rows(courses / "canvas_course")
     got = {s: (rows[s, CH2]["raw_score"], rows[s, CH2]["penalty"], rows[s, CH2]["score"], rows[s, CH2]["hours_late"])
            for s in ("ana", "ben", "cara", "dan")}
-    assert got == {"ana": ("3", "0", "3", "0.00"), "ben": ("3", "0", "3", "0.17"),
+    assert got == {"ana": ("3", "0", "3", "0.00"), "ben": ("3", "0", "3", "0.00"),
                    "cara": ("3", "0.6", "2.4", "30.00"), "dan": ("3", "1.5", "1.5", "217.00")}
     # The roster kept from the first run gives eve and fay their rows in the second.
     assert rows["eve", CH2]["status"] == rows["fay", CH2]["status"] == "missing"
