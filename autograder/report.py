@@ -197,7 +197,7 @@ def _chapter_section(stats: ChapterStats) -> str:
                     f"<td class='num'>{share}</td><td class='num'>{ex.zero}</td><td><ul>{messages}</ul></td></tr>")
     mean = f"{100 * sum(stats.shares) / len(stats.shares):.0f}%" if stats.shares else "-"
     return f"""
-<section id="{_e(stats.chapter)}">
+<section id="chapter-{_e(stats.chapter)}">
 <h2>{_e(stats.chapter)} <span class="muted">({stats.max_score:g} points)</span></h2>
 <p>Submissions: {len(stats.shares)}; mean score {mean}; late: {stats.late}. Statuses: {statuses}.</p>
 <div class="figures"><img alt="score distribution of {_e(stats.chapter)}" src="{_distribution(stats)}">
@@ -266,7 +266,7 @@ def build_report(folder: Path, out_file: Path | None = None) -> Path:
     folder = Path(folder)
     stats = chapter_stats(folder)
     chapters = [s.chapter for s in stats]
-    contents = " · ".join(f"<a href='#{_e(c)}'>{_e(c)}</a>" for c in chapters) + " · <a href='#students'>students</a>"
+    contents = " · ".join(f"<a href='#chapter-{_e(c)}'>{_e(c)}</a>" for c in chapters) + " · <a href='#students'>students</a>"
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Grading report: {_e(folder.name)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_STYLE}</style></head>
