@@ -62,13 +62,15 @@ class GradingError(RuntimeError):
 class GradingRun:
     """What ``grade`` did: one result per submission (by student, then chapter; those left
     as an earlier run graded them have ``unchanged`` set), the output folder, the two
-    tables, and the folders it skipped (with why)."""
+    tables, the folders and files it skipped (with why), and notes on the roster (students
+    not on it, roster students who submitted nothing)."""
 
     results: list[Result]
     out: Path
     grades_csv: Path
     detail_csv: Path
     skipped: list[str] = field(default_factory=list)
+    roster_notes: list[str] = field(default_factory=list)
 
     @property
     def unchanged(self) -> int:
@@ -125,7 +127,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
             found, skipped = find_submissions(root, wanted, workdir, available)
         except SubmissionsError as exc:
             raise GradingError(str(exc)) from None
-        skipped = lms_skipped + skipped + _not_on_roster(found, students)
+        skipped, roster_notes = lms_skipped + skipped, _roster_notes(found, students)
         if not found:
             raise GradingError(f"no submissions found in {submissions} for {', '.join(wanted) or 'any chapter'} "
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
@@ -153,7 +155,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
     grades_csv, detail_csv = export_tables(course.db_url, out, out / "statuses.json", order)
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
-    return GradingRun(results, out, grades_csv, detail_csv, skipped)
+    return GradingRun(results, out, grades_csv, detail_csv, skipped, roster_notes)
 
 
 def _lms_download(root: Path, chapters: list[str] | None, students, workdir: Path) -> tuple[dict | None, list[str]]:
@@ -174,7 +176,7 @@ def _lms_download(root: Path, chapters: list[str] | None, students, workdir: Pat
         raise GradingError(str(exc)) from None
 
 
-def _not_on_roster(found: list[tuple], students) -> list[str]:
+def _roster_notes(found: list[tuple], students) -> list[str]:
     """Notes on the submissions of students not on the roster, and on roster students who
     submitted nothing for a chapter graded in this run."""
     if not students:

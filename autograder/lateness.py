@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from autograder.course import CHAPTERS
+from autograder.files import write_atomic
 
 __all__ = ["CourseConfig", "LatePolicy", "Lateness", "CourseConfigError", "read_course_config",
            "keep_course_config", "kept_course_config", "lateness", "COURSE_FILE"]
@@ -147,9 +147,8 @@ def read_course_config(path: Path) -> CourseConfig:
 def keep_course_config(path: Path, out: Path) -> CourseConfig:
     """Read the course configuration at ``path`` and keep a copy of it in the grading folder ``out``."""
     config = read_course_config(path)
-    out.mkdir(parents=True, exist_ok=True)
     if Path(path).resolve() != (out / COURSE_FILE).resolve():
-        shutil.copyfile(path, out / COURSE_FILE)
+        write_atomic(out / COURSE_FILE, Path(path).read_text(encoding="utf-8"))
     return config
 
 

@@ -132,6 +132,9 @@ def nbgrader_layout(root: Path, lms: str, chapter: str, roster: list[RosterStude
     notes: dict[tuple[str, str], list[str]] = {}
     unknown: dict[str, list[str]] = {}
     for item in files:
+        if item.original.startswith(".") or not item.original.strip():
+            skipped.append(f"{item.path.name}: no file name after the {lms.title()} prefix")
+            continue
         student = by_lms_id.get(item.lms_id)
         if student is None:
             unknown.setdefault(item.lms_id, []).append(item.path.name)
@@ -139,13 +142,13 @@ def nbgrader_layout(root: Path, lms: str, chapter: str, roster: list[RosterStude
         folder = dest / student.student_id / chapter
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / _plain_name(item.original, chapter)
-        if target.exists():  # two files of one student under one name: keep the later submission's
-            skipped.append(f"{item.path.name}: another file of {student.student_id} has the same name")
+        if target.exists():  # two files of one student under one name
+            skipped.append(f"{item.path.name}: {student.student_id} has another file of this name; not graded")
             continue
         shutil.copyfile(item.path, target)
         submission_notes = notes.setdefault((student.student_id, chapter), [])
         if item.late and CANVAS_LATE_NOTE not in submission_notes:
             submission_notes.append(CANVAS_LATE_NOTE)
     for lms_id, names in sorted(unknown.items()):
-        skipped.append(f"{lms.title()} id {lms_id} is not on the roster: {', '.join(names)} not graded")
+        skipped.append(f"{', '.join(names)}: {lms.title()} id {lms_id} is not on the roster")
     return notes, skipped

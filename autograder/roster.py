@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from autograder.files import write_atomic
 
 __all__ = ["RosterStudent", "RosterError", "read_roster", "keep_roster", "kept_roster", "record_roster",
            "ROSTER_FILE", "ROSTER_COLUMNS", "MISSING"]
@@ -90,9 +91,8 @@ def read_roster(path: Path) -> list[RosterStudent]:
 def keep_roster(path: Path, out: Path) -> list[RosterStudent]:
     """Read the roster at ``path`` and keep a copy of it in the grading folder ``out``."""
     students = read_roster(path)
-    out.mkdir(parents=True, exist_ok=True)
     if Path(path).resolve() != (out / ROSTER_FILE).resolve():
-        shutil.copyfile(path, out / ROSTER_FILE)
+        write_atomic(out / ROSTER_FILE, Path(path).read_text(encoding="utf-8-sig"))
     return students
 
 

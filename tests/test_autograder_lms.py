@@ -46,8 +46,8 @@ def test_a_canvas_download_is_graded_with_the_roster_ids(courses):
     assert rows["eve", CH1]["detail"] == "nothing submitted"
     assert not any(student == "stranger" for student, _ in rows)
     skipped = json.loads((courses / "skipped.json").read_text())["canvas_ch1"]
-    assert any("Canvas id 999 is not on the roster" in note and "stranger_999_5099" in note for note in skipped)
-    assert any("2 roster student(s) submitted nothing (status missing): eve, fay" in note for note in skipped)
+    assert "stranger_999_5099_01_feedforward.ipynb: Canvas id 999 is not on the roster" in skipped
+    assert "01_feedforward: 2 roster student(s) submitted nothing (status missing): eve, fay" in skipped
     feedback = courses / "canvas_course" / "feedback" / "ben" / CH1 / f"{CH1}.html"
     assert feedback.is_file()
 
@@ -69,10 +69,14 @@ def test_timestamps_give_hours_late_grace_and_cap(courses):
                    "cara": ("3", "0.6", "2.4", "30.00"), "dan": ("3", "1.5", "1.5", "217.00")}
     # The roster kept from the first run gives eve and fay their rows in the second.
     assert rows["eve", CH2]["status"] == rows["fay", CH2]["status"] == "missing"
+    assert (rows["gus", CH2]["score"], rows["gus", CH2]["hours_late"]) == ("3", "0.00")
+    assert "gus: not on the roster, graded all the same" in json.loads((courses / "skipped.json").read_text())["canvas_ch2"]
 
 
 def test_a_moodle_download_is_graded_and_online_text_ignored(courses):
     rows = _rows(courses / "moodle_course")
+    summary = (courses / "moodle_summary.txt").read_text(encoding="utf-8")
+    assert "roster:\n  01_feedforward: 3 roster student(s) submitted nothing (status missing): dan, eve, fay" in summary
     got = {s: (rows[s, CH1]["score"], rows[s, CH1]["status"]) for s in ("ana", "ben", "cara", "dan", "eve", "fay")}
     assert got == {"ana": ("5", "graded"), "ben": ("3", "graded"), "cara": ("0", "graded"),
                    "dan": ("0", "missing"), "eve": ("0", "missing"), "fay": ("0", "missing")}
@@ -101,7 +105,8 @@ def test_canvas_export_has_canvas_columns_and_points_possible(courses, tmp_path)
     assert rows[2] == '"Lopez, Ana",101,ana,,,5,3'
     assert rows[3] == "Ben Okafor,102,ben,,,2.5,3"
     assert rows[7] == "Fay Novak,,fay,,,0,0"
-    assert len(rows) == 8
+    assert rows[8] == "gus,,gus,,,,3"  # graded but not on the roster: after the roster, no Canvas id
+    assert len(rows) == 9
 
 
 def test_moodle_export_is_a_grading_worksheet(courses):
@@ -133,7 +138,8 @@ def test_wide_export_has_a_column_per_chapter_and_a_total(courses, tmp_path):
     assert list(rows[0]) == ["student", "name", "email", CH1, CH2, "total", "max_total"]
     by_student = {r["student"]: (r[CH1], r[CH2], r["total"], r["max_total"]) for r in rows}
     assert by_student == {"ana": ("5", "3", "8", "8"), "ben": ("2.5", "3", "5.5", "8"), "cara": ("0", "2.4", "2.4", "8"),
-                          "dan": ("4.5", "1.5", "6", "8"), "eve": ("0", "0", "0", "8"), "fay": ("0", "0", "0", "8")}
+                          "dan": ("4.5", "1.5", "6", "8"), "eve": ("0", "0", "0", "8"), "fay": ("0", "0", "0", "8"),
+                          "gus": ("", "3", "3", "8")}
 
 
 def test_an_lms_download_needs_its_chapter_and_a_roster(tmp_path):
