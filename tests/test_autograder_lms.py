@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,41 +166,37 @@ def test_nbgrader_layout_is_not_taken_for_an_lms_download(tmp_path):
     assert recognise(tmp_path / "moodle") == "moodle"
 
 
-@pytest.mark.parametrize("text, words", [
-    ("name,email\nana,a@x\n", "no student_id column"),
-    ("student_id\n\n", "lists no student"),
-    ("student_id,lms_id\nana,1\nben,1\n", "line 3: lms_id '1' is already on line 2"),
-    ("student_id\nana\nana\n", "line 3: student_id 'ana' is already on line 2"),
-    ("student_id\n../etc\n", "not usable as a folder name"),
-])
-def test_a_bad_roster_is_refused_naming_the_problem(tmp_path, text, words):
-    path = tmp_path / "roster.csv"
+_ROSTER = ("roster.csv", read_roster, RosterError)
+_COURSE = ("course.toml", read_course_config, CourseConfigError)
+
+
+@pytest.mark.parametrize("kind, text, words", [
+    (_ROSTER, "name,email\nana,a@x\n", "no student_id column"),
+    (_ROSTER, "student_id\n\n", "lists no student"),
+    (_ROSTER, "student_id,lms_id\nana,1\nben,1\n", "line 3: lms_id '1' is already on line 2"),
+    (_ROSTER, "student_id\nana\nana\n", "line 3: student_id 'ana' is already on line 2"),
+    (_ROSTER, "student_id\n../etc\n", "not usable as a folder name"),
+    (_COURSE, "[due]\n07_extra = 2026-01-01T00:00:00\n", "unknown chapters 07_extra"),
+    (_COURSE, "[due]\n01_feedforward = 2026-01-01\n", "has no time of day"),
+    (_COURSE, "[due]\n01_feedforward = \"next monday\"\n", "is not a date and time"),
+    (_COURSE, "timezone = \"Mars/Olympus\"\n", "is not a time zone"),
+    (_COURSE, "[late]\nper_day = 10\n", "per_day = 10 must be a number from 0 to 1"),
+    (_COURSE, "[late]\nper_hour = 0.1\n", "unknown entries per_hour"),
+    (_COURSE, "deadline = 1\n", "unknown entries deadline"),
+    (_COURSE, "[due\n", "is not valid TOML"),
+], ids=lambda value: value[0] if isinstance(value, tuple) else None)
+def test_a_bad_roster_or_course_configuration_is_refused_naming_the_problem(tmp_path, kind, text, words):
+    name, read, error = kind
+    path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(RosterError, match=words.replace("(", r"\(").replace(")", r"\)")):
-        read_roster(path)
+    with pytest.raises(error, match=re.escape(words)):
+        read(path)
 
 
 def test_a_roster_from_a_spreadsheet_with_a_bom_is_read(tmp_path):
     path = tmp_path / "roster.csv"
     path.write_bytes("\ufeffstudent_id,name\nana,Ana Lopez\n".encode("utf-8"))
     assert [(s.student_id, s.first_and_last_name) for s in read_roster(path)] == [("ana", ("Ana", "Lopez"))]
-
-
-@pytest.mark.parametrize("text, words", [
-    ("[due]\n07_extra = 2026-01-01T00:00:00\n", "unknown chapters 07_extra"),
-    ("[due]\n01_feedforward = 2026-01-01\n", "has no time of day"),
-    ("[due]\n01_feedforward = \"next monday\"\n", "is not a date and time"),
-    ("timezone = \"Mars/Olympus\"\n", "is not a time zone"),
-    ("[late]\nper_day = 10\n", "per_day = 10 must be a number from 0 to 1"),
-    ("[late]\nper_hour = 0.1\n", "unknown entries per_hour"),
-    ("deadline = 1\n", "unknown entries deadline"),
-    ("[due\n", "is not valid TOML"),
-])
-def test_a_bad_course_configuration_is_refused_naming_the_entry(tmp_path, text, words):
-    path = tmp_path / "course.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(CourseConfigError, match=words):
-        read_course_config(path)
 
 
 def test_due_dates_without_an_offset_are_in_the_course_timezone(tmp_path):
