@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +21,11 @@ import pytest
 from autograder.export import CANVAS_COLUMNS, MOODLE_COLUMNS, ExportError, export_grades
 from autograder.grading import GradingError, grade
 from autograder.lateness import CourseConfigError, LatePolicy, lateness, read_course_config
-from autograder.lms import recognise
+from autograder.lms import nbgrader_layout, recognise
 from autograder.roster import RosterError, read_roster
 from autograder.samples import write_submission
 from fixtures import lms_courses, support
-from fixtures.lms_courses import CH1, CH2, COURSE_TOML, DUE1, DUE2, FIXTURES
+from fixtures.lms_courses import CH1, CH2, COURSE_TOML, DUE1, DUE2, FIXTURES, LIMITS
 
 pytestmark = pytest.mark.grading
 
@@ -164,6 +165,48 @@ def test_nbgrader_layout_is_not_taken_for_an_lms_download(tmp_path):
     moodle = tmp_path / "moodle" / "Ana Lopez_101_assignsubmission_file_"
     moodle.mkdir(parents=True)
     assert recognise(tmp_path / "moodle") == "moodle"
+    wrapped = tmp_path / "wrapped" / "submissions"  # a zip of the download's folder
+    wrapped.mkdir(parents=True)
+    (wrapped / "lopezana_101_5001_01_feedforward.ipynb").write_text("{}", encoding="utf-8")
+    assert recognise(tmp_path / "wrapped") == "canvas"
+
+
+def test_lms_files_land_in_the_students_folders_under_the_chapters_name(tmp_path):
+    canvas, moodle = tmp_path / "canvas", tmp_path / "moodle"
+    canvas.mkdir()
+    moodle.mkdir()
+    for name in ("lopezana_101_5001_01_feedforward-2.ipynb", "lopezana_101_5001_helper-1.py",
+                 "okaforben_LATE_102_5002_.hidden", "wudan_104_5004_01_feedforward.ipynb"):
+        (canvas / name).write_text(name, encoding="utf-8")
+    roster = read_roster(_roster_file(tmp_path))
+    notes, skipped = nbgrader_layout(canvas, "canvas", CH1, roster, tmp_path / "c")
+    assert sorted(str(p.relative_to(tmp_path / "c")) for p in (tmp_path / "c").rglob("*.*")) == [
+        f"ana/{CH1}/{CH1}.ipynb", f"ana/{CH1}/helper-1.py", f"dan/{CH1}/{CH1}.ipynb"]
+    assert (tmp_path / "c" / "ana" / CH1 / f"{CH1}.ipynb").read_text() == "lopezana_101_5001_01_feedforward-2.ipynb"
+    assert notes == {("ana", CH1): [], ("dan", CH1): []}
+    assert skipped == ["okaforben_LATE_102_5002_.hidden: no file name after the Canvas prefix"]
+    # Moodle without folders: the prefix before each file's name.
+    (moodle / f"Ben Okafor_102_assignsubmission_file_{CH1}.ipynb").write_text("ben", encoding="utf-8")
+    (moodle / "Ben Okafor_102_assignsubmission_onlinetext_onlinetext.html").write_text("<p>", encoding="utf-8")
+    assert recognise(moodle) == "moodle"
+    notes, skipped = nbgrader_layout(moodle, "moodle", CH1, roster, tmp_path / "m")
+    assert [str(p.relative_to(tmp_path / "m")) for p in (tmp_path / "m").rglob("*.*")] == [f"ben/{CH1}/{CH1}.ipynb"]
+    assert (notes, skipped) == ({("ben", CH1): []}, [])
+
+
+def _roster_file(folder: Path) -> Path:
+    path = folder / "roster.csv"
+    path.write_text(lms_courses.ROSTER, encoding="utf-8")
+    return path
+
+
+def test_grading_the_same_download_again_grades_nothing_and_keeps_the_tables(courses, tmp_path):
+    folder = tmp_path / "canvas_course"
+    shutil.copytree(courses / "canvas_course", folder)
+    before = (folder / "grades.csv").read_text(encoding="utf-8")
+    run = grade(courses / "submissions.zip", folder, [CH1], source_dir=FIXTURES, progress=False, limits=LIMITS)
+    assert run.unchanged == len(run.results) == 4
+    assert (folder / "grades.csv").read_text(encoding="utf-8") == before
 
 
 _ROSTER = ("roster.csv", read_roster, RosterError)
