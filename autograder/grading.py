@@ -39,7 +39,7 @@ from autograder.course import CHAPTERS, NOTEBOOKS_DIR, REPO_ROOT
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
 from autograder.gradebook import GradebookWriter, read_statuses, recorded_result, recorded_submissions
-from autograder.lateness import CourseConfigError, keep_course_config
+from autograder.lateness import CourseConfigError, keep_course_config, kept_course_config, record_due_dates
 from autograder.limits import Limits
 from autograder.lms import LmsError, nbgrader_layout, recognise
 from autograder.pool import WorkerPool
@@ -113,8 +113,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         raise GradingError("--timeout must be a positive number of seconds")
     try:
         students = keep_roster(roster, out) if roster else kept_roster(out)
-        if course:
-            keep_course_config(course, out)
+        config = keep_course_config(course, out) if course else kept_course_config(out)
     except (RosterError, CourseConfigError) as exc:
         raise GradingError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
@@ -135,6 +134,7 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
         if students:
             record_roster(course.db_url, COURSE_ID, students)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
+        record_due_dates(course.db_url, COURSE_ID, config, list(assignments))
         options = repr((limits, figures))
         tasks, digests = [], {}
         for student, chapter, nb, notes, problem, timestamp in found:

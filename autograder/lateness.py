@@ -22,7 +22,8 @@ A submission's time is nbgrader's ``timestamp.txt`` (the gradebook's submission 
 Canvas's ``LATE`` marker in a bulk download's file names says late without saying when
 (``autograder.lms``), and counts as ``marked_late_days`` days late. The penalty is
 ``min(cap, per_day x days late, counted up to whole days) x max_score``, taken off the raw
-score and never below 0.
+score and never below 0. The due dates also go into nbgrader's gradebook (``record_due_dates``);
+a chapter the configuration gives none keeps the gradebook's (one set in the formgrader).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from autograder.course import CHAPTERS
 from autograder.files import write_atomic
 
 __all__ = ["CourseConfig", "LatePolicy", "Lateness", "CourseConfigError", "read_course_config",
-           "keep_course_config", "kept_course_config", "lateness", "COURSE_FILE"]
+           "keep_course_config", "kept_course_config", "record_due_dates", "lateness", "COURSE_FILE"]
 
 COURSE_FILE = "course.toml"
 _SECTIONS = {"timezone", "due", "late", "canvas"}
@@ -158,15 +159,29 @@ def kept_course_config(out: Path) -> CourseConfig:
     return read_course_config(path) if path.is_file() else CourseConfig()
 
 
+def record_due_dates(db_url: str, course_id: str, config: CourseConfig, chapters: list[str]) -> None:
+    """Set the due dates the course configuration gives ``chapters`` in nbgrader's gradebook (its
+    assignments' ``duedate``, which the formgrader and ``nbgrader export`` show); a chapter
+    without one keeps the gradebook's."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, course_id) as gb:
+        for chapter in chapters:
+            if chapter in config.due:
+                gb.update_or_create_assignment(chapter, duedate=config.due[chapter])
+
+
 def lateness(submitted: dt.datetime | None, due: dt.datetime | None, marked_late: bool, max_score: float,
              policy: LatePolicy) -> Lateness:
     """How late a submission was and its penalty in points.
 
-    submitted: when it came in (naive values are UTC, as nbgrader's gradebook keeps them);
-    due: its chapter's due date (None: never late); marked_late: the LMS marked it late.
+    submitted, due: when it came in, and its chapter's due date (None: never late); naive
+    values are UTC, as nbgrader's gradebook keeps them. marked_late: the LMS marked it late.
     """
     if due is None:
         return Lateness(False, None, 0.0)
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=dt.timezone.utc)
     if submitted is None:
         days = policy.marked_late_days if marked_late else 0.0
         return Lateness(marked_late, None, _penalty(days, max_score, policy))

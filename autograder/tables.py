@@ -5,7 +5,8 @@ grades included) for every submission it holds, sorted, one row per key; the sta
 reason of each submission come from ``statuses.json`` (see autograder.gradebook). With a
 roster kept in the folder (``autograder.roster``), each roster student without a submission
 of a chapter gets a row with the status ``missing`` and 0 points. ``score`` is the raw score
-less the late penalty of the course configuration kept there (``autograder.lateness``):
+less the late penalty of the course configuration kept there (``autograder.lateness``; the
+gradebook's due date where the configuration gives none):
 ``raw_score``, ``penalty`` and ``hours_late`` (0 when on time or within the grace period;
 blank where no time or no due date is known) say how it was reached.
 """
@@ -47,7 +48,7 @@ def export_tables(db_url: str, out: Path, statuses_path: Path, cell_order: dict[
     with Gradebook(db_url, COURSE_ID) as gb:
         for assignment in gb.assignments:
             order = {name: i for i, name in enumerate(cell_order.get(assignment.name, []))}
-            max_score, due = assignment.max_score, config.due.get(assignment.name)
+            max_score, due = assignment.max_score, config.due.get(assignment.name, assignment.duedate)
             for submission in assignment.submissions:
                 student = submission.student.id
                 status = statuses.get(f"{student}/{assignment.name}", {"status": "graded", "detail": ""})

@@ -203,10 +203,29 @@ def _roster_file(folder: Path) -> Path:
 def test_grading_the_same_download_again_grades_nothing_and_keeps_the_tables(courses, tmp_path):
     folder = tmp_path / "canvas_course"
     shutil.copytree(courses / "canvas_course", folder)
-    before = (folder / "grades.csv").read_text(encoding="utf-8")
+    before = _rows(folder)
     run = grade(courses / "submissions.zip", folder, [CH1], source_dir=FIXTURES, progress=False, limits=LIMITS)
     assert run.unchanged == len(run.results) == 4
-    assert (folder / "grades.csv").read_text(encoding="utf-8") == before
+    assert _rows(folder) == before
+
+
+def test_a_due_date_set_in_nbgraders_gradebook_counts_where_the_configuration_gives_none(courses, tmp_path):
+    from nbgrader.api import Gradebook
+
+    from autograder.release import COURSE_ID
+
+    folder = tmp_path / "canvas_course"
+    shutil.copytree(courses / "canvas_course", folder)
+    (folder / "course.toml").write_text(COURSE_TOML.replace('02_backprop = "2026-10-12T23:59:00+02:00"\n', ""))
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.update_or_create_assignment(CH2, duedate=DUE2 + dt.timedelta(days=1))  # as the formgrader sets it
+    grade(courses / "submissions.zip", folder, [CH1], source_dir=FIXTURES, progress=False, limits=LIMITS)
+    rows = _rows(folder)
+    assert (rows["cara", CH2]["hours_late"], rows["cara", CH2]["penalty"]) == ("6.00", "0.3")
+    assert (rows["ana", CH2]["hours_late"], rows["ana", CH2]["penalty"]) == ("0.00", "0")
+    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}", COURSE_ID) as gb:
+        assert gb.find_assignment(CH1).duedate == DUE1.replace(tzinfo=None)  # the configuration's, in UTC
+        assert gb.find_assignment(CH2).duedate == (DUE2 + dt.timedelta(days=1)).replace(tzinfo=None)
 
 
 _ROSTER = ("roster.csv", read_roster, RosterError)
