@@ -213,7 +213,7 @@ def _students_section(folder: Path, chapters: list[str]) -> str:
     roster = kept_roster(folder) or []
     names = {s.student_id: s.name for s in roster}
     students = [s.student_id for s in roster] + sorted({r["student"] for r in rows} - set(names))
-    head = "".join(f"<th>{_e(c)}</th>" for c in chapters)
+    head = "".join(f"<th>{_e(c.replace('_', ' ', 1))}</th>" for c in chapters)
     body = []
     for student in students:
         cells, total, maximum = [], 0.0, 0.0
@@ -228,14 +228,14 @@ def _students_section(folder: Path, chapters: list[str]) -> str:
             if _is_late(r):
                 penalty = float(r["penalty"] or 0)
                 note += f" <span class='status late'>late{f' −{penalty:g}' if penalty else ''}</span>"
-            cells.append(f"<td class='num' title='{_e(r['detail'])}'>{float(r['score']):g}/{float(r['max_score']):g}"
-                         f"{note}</td>")
+            cells.append(f"<td title='{_e(r['detail'])}'><span class='num'>{float(r['score']):g}/"
+                         f"{float(r['max_score']):g}</span>{note}</td>")
         body.append(f"<tr><td>{_e(student)}</td><td>{_e(names.get(student, ''))}</td>{''.join(cells)}"
                     f"<td class='num'>{total:g}/{maximum:g}</td></tr>")
     return f"""
 <section id="students"><h2>Students</h2>
-<table class="students"><thead><tr><th>student</th><th>name</th>{head}<th>total</th></tr></thead>
-<tbody>{''.join(body)}</tbody></table></section>"""
+<div class="scroll"><table class="students"><thead><tr><th>student</th><th>name</th>{head}<th>total</th></tr></thead>
+<tbody>{''.join(body)}</tbody></table></div></section>"""
 
 
 _STYLE = """
@@ -243,11 +243,13 @@ body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 72em; 
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 1.6em; }
 .muted { color: #777; font-weight: normal; font-size: 0.9em; }
 .figures { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
-.figures img { max-width: 100%; height: auto; }
+.figures img { max-width: calc(50% - 0.5em); height: auto; }
+@media (max-width: 800px) { .figures img { max-width: 100%; } }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 0.8em 0; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 0.35em 0.5em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
-td.num { white-space: nowrap; }
+td.num, span.num { white-space: nowrap; }
 ul { margin: 0; padding-left: 1.1em; } li { overflow-wrap: anywhere; }
 code { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; }
 .count { display: inline-block; min-width: 2em; font-weight: bold; }
