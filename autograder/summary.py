@@ -1,8 +1,8 @@
 """The summary table printed after grading: students down, chapters across, ``score/max``.
 
 Below the grid: each submission whose status is not a plain ``graded`` with its reason, the
-folders skipped, the roster's notes (students not on it, students who submitted nothing), how many submissions were left as an earlier run graded them (unchanged
-since), and one ``WARNING`` line for each protection that was missing (no sandbox, or a
+folders skipped, the roster's notes (students not on it, students who submitted nothing),
+how many submissions were left as an earlier run graded them (unchanged since), and one ``WARNING`` line for each protection that was missing (no sandbox, or a
 limit the sandbox could not set), with how many submissions ran without it and, where
 grading ran on other machines (a Dask cluster), on which.
 """

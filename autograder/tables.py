@@ -6,9 +6,9 @@ reason of each submission come from ``statuses.json`` (see autograder.gradebook)
 roster kept in the folder (``autograder.roster``), each roster student without a submission
 of a chapter gets a row with the status ``missing`` and 0 points. ``score`` is the raw score
 less the late penalty of the course configuration kept there (``autograder.lateness``; the
-gradebook's due date where the configuration gives none):
-``raw_score``, ``penalty`` and ``hours_late`` (0 when on time or within the grace period;
-blank where no time or no due date is known) say how it was reached.
+gradebook's due date where the configuration gives none): ``raw_score``, ``penalty`` and
+``hours_late`` (0 when on time or within the grace period; blank where no time or no due
+date is known) say how it was reached.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def export_tables(db_url: str, out: Path, statuses_path: Path, cell_order: dict[
                         detail_rows.append((student, assignment.name, grade.name, _number(grade.score),
                                             _number(grade.max_score)))
             submitted = {submission.student.id for submission in assignment.submissions}
-            rows += [(s.student_id, assignment.name, "0", _number(max_score), MISSING, "nothing submitted", "0", "0", "")
-                     for s in roster if s.student_id not in submitted]
+            rows += [(s.student_id, assignment.name, "0", _number(max_score), MISSING, "nothing submitted",
+                      "0", "0", "") for s in roster if s.student_id not in submitted]
     rows.sort(key=lambda r: (r[0], r[1]))
     detail_rows.sort(key=lambda r: (r[0], r[1]))  # stable: keeps the cell order within a submission
     out.mkdir(parents=True, exist_ok=True)
