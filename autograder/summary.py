@@ -2,9 +2,10 @@
 
 Below the grid: each submission whose status is not a plain ``graded`` with its reason, the
 folders skipped, the roster's notes (students not on it, students who submitted nothing),
-how many submissions were left as an earlier run graded them (unchanged since), and one ``WARNING`` line for each protection that was missing (no sandbox, or a
-limit the sandbox could not set), with how many submissions ran without it and, where
-grading ran on other machines (a Dask cluster), on which.
+how many submissions were left as an earlier run graded them (unchanged since), and one
+``WARNING`` line for each protection that was missing (no sandbox, or a limit the sandbox
+could not set), with how many submissions ran without it and, where grading ran on other
+machines (a Dask cluster), on which.
 """
 
 from __future__ import annotations
