@@ -67,7 +67,7 @@ def _content_root(root: Path) -> Path:
 
 
 def recognise(root: Path) -> str | None:
-    """"canvas" or "moodle" when ``root`` holds that LMS's bulk download, else None."""
+    """The LMS whose bulk download ``root`` holds ("canvas" or "moodle"), or None."""
     entries = _entries(_content_root(root))
     if not entries:
         return None
