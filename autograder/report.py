@@ -5,7 +5,7 @@ built from a grading folder: for each chapter, its score distribution, each exer
 of submissions with full marks and with none, the most common failure messages of each
 exercise (read from the executed notebooks in ``autograded/``, numbers in them replaced by
 "#" so that the same mistake with other values counts once), the statuses (timeouts, flags,
-missing, late, ...); then a row per student. Gradescope's question statistics are the model.
+missing, late, ...) and the submissions to look at with their reasons; then a row per student. Gradescope's question statistics are the model.
 The page holds the hidden tests' messages: it is for the instructor, not for students.
 """
 
@@ -32,6 +32,7 @@ __all__ = ["build_report", "failure_message", "ChapterStats", "chapter_stats", "
 TOP_MESSAGES = 3  # failure messages listed per exercise
 _NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _MESSAGE_CHARS = 200
+_DETAIL_CHARS = 400  # of a status's reason in the list of submissions to look at
 
 
 @dataclass
@@ -55,7 +56,8 @@ class ExerciseStats:
 @dataclass
 class ChapterStats:
     """One chapter: the score shares (0 to 1) of the submissions, the statuses, the late ones,
-    and its exercises in notebook order."""
+    its exercises in notebook order, and the submissions to look at: (student, status,
+    detail) of each one neither plainly graded nor missing."""
 
     chapter: str
     max_score: float
@@ -63,6 +65,7 @@ class ChapterStats:
     statuses: Counter
     late: int
     exercises: list[ExerciseStats]
+    attention: list[tuple[str, str, str]]
 
 
 def failure_message(output: dict) -> str:
@@ -127,8 +130,9 @@ def chapter_stats(folder: Path) -> list[ChapterStats]:
                     exercises[grade_id].messages[message] += 1
         shares = [float(r["score"]) / max_score if max_score else 0.0 for r in submitted]
         late = sum(1 for r in mine if _is_late(r))
+        attention = [(r["student"], r["status"], r["detail"]) for r in mine if r["status"] not in ("graded", MISSING)]
         stats.append(ChapterStats(chapter, max_score, shares, Counter(r["status"] for r in mine), late,
-                                  list(exercises.values())))
+                                  list(exercises.values()), attention))
     return stats
 
 
@@ -204,7 +208,20 @@ def _chapter_section(stats: ChapterStats) -> str:
 <img alt="full marks per exercise of {_e(stats.chapter)}" src="{_full_marks(stats)}"></div>
 <table class="exercises"><thead><tr><th>exercise</th><th>full marks</th><th>no points</th>
 <th>most common failures (count)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>
+{_attention(stats)}
 </section>"""
+
+
+def _attention(stats: ChapterStats) -> str:
+    """The submissions to look at (timeouts, flags, errors, unreadable files), with their reasons."""
+    if not stats.attention:
+        return ""
+    items = "".join(f"<li><b>{_e(student)}</b> <span class='status {_e(status)}'>{_e(status)}</span> "
+                    f"{_e(detail[:_DETAIL_CHARS] + ('…' if len(detail) > _DETAIL_CHARS else ''))}</li>"
+                    for student, status, detail in stats.attention)
+    opened = " open" if len(stats.attention) <= 20 else ""
+    return (f"<details class='attention'{opened}><summary>To look at: {len(stats.attention)} submission(s) "
+            f"neither plainly graded nor missing</summary><ul>{items}</ul></details>")
 
 
 def _students_section(folder: Path, chapters: list[str]) -> str:
@@ -256,6 +273,7 @@ code { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.9em; }
 .none { color: #777; list-style: none; }
 .status { font-size: 0.8em; padding: 0 0.3em; border-radius: 3px; background: #fde3c8; }
 .status.missing { background: #eee; } .status.late { background: #f9d0d0; }
+.attention li { margin: 0.2em 0; } summary { cursor: pointer; font-weight: bold; }
 """
 
 

@@ -71,7 +71,7 @@ def test_timestamps_give_hours_late_grace_and_cap(courses):
                    "cara": ("3", "0.6", "2.4", "30.00"), "dan": ("3", "1.5", "1.5", "217.00")}
     # The roster kept from the first run gives eve and fay their rows in the second.
     assert rows["eve", CH2]["status"] == rows["fay", CH2]["status"] == "missing"
-    assert (rows["gus", CH2]["score"], rows["gus", CH2]["hours_late"]) == ("3", "0.00")
+    assert (rows["gus", CH2]["score"], rows["gus", CH2]["status"], rows["gus", CH2]["hours_late"]) == ("0", "invalid", "0.00")
     assert "gus: not on the roster, graded all the same" in json.loads((courses / "skipped.json").read_text())["canvas_ch2"]
 
 
@@ -107,7 +107,7 @@ def test_canvas_export_has_canvas_columns_and_points_possible(courses, tmp_path)
     assert rows[2] == '"Lopez, Ana",101,ana,,,5,3'
     assert rows[3] == "Ben Okafor,102,ben,,,2.5,3"
     assert rows[7] == "Fay Novak,,fay,,,0,0"
-    assert rows[8] == "gus,,gus,,,,3"  # graded but not on the roster: after the roster, no Canvas id
+    assert rows[8] == "gus,,gus,,,,0"  # graded but not on the roster: after the roster, no Canvas id
     assert len(rows) == 9
 
 
@@ -141,7 +141,7 @@ def test_wide_export_has_a_column_per_chapter_and_a_total(courses, tmp_path):
     by_student = {r["student"]: (r[CH1], r[CH2], r["total"], r["max_total"]) for r in rows}
     assert by_student == {"ana": ("5", "3", "8", "8"), "ben": ("2.5", "3", "5.5", "8"), "cara": ("0", "2.4", "2.4", "8"),
                           "dan": ("4.5", "1.5", "6", "8"), "eve": ("0", "0", "0", "8"), "fay": ("0", "0", "0", "8"),
-                          "gus": ("", "3", "3", "8")}
+                          "gus": ("", "0", "0", "8")}
 
 
 def test_an_lms_download_needs_its_chapter_and_a_roster(tmp_path):

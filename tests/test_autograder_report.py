@@ -40,7 +40,11 @@ def test_chapter_statistics_match_the_grades(canvas_course):
                                            "NotImplementedError (not answered)": 1}
     assert (by_name["relu"].full, by_name["relu"].zero) == (3, 1)
     assert second.late == 2  # cara and dan by their timestamps; ben within the grace period
-    assert sorted(second.shares) == pytest.approx([0.5, 0.8, 1, 1, 1])  # gus too
+    assert sorted(second.shares) == pytest.approx([0, 0.5, 0.8, 1, 1])  # gus's invalid file too
+    assert dict(second.statuses) == {"graded": 4, "invalid": 1, "missing": 2}
+    assert [(student, status) for student, status, _ in second.attention] == [("gus", "invalid")]
+    assert "not valid JSON" in second.attention[0][2]
+    assert first.attention == []
 
 
 def test_the_report_command_writes_the_page_where_asked(canvas_course, tmp_path):

@@ -58,4 +58,7 @@ def test_the_report_shows_its_figures_and_tables_without_overflowing(report_html
     assert students.count() == 7  # the roster's six, and gus, graded but not on it
     assert "late −0.5" in students.nth(1).inner_text()  # ben: Canvas's LATE marker, a day's penalty
     assert "missing" in students.nth(4).inner_text()  # eve
-    assert page.locator("#chapter-02_backprop").inner_text().count("no failure") == 2
+    backprop = page.locator("#chapter-02_backprop")
+    assert backprop.locator("table.exercises").inner_text().count("no failure") == 2
+    assert "gus invalid" in backprop.locator("details.attention li").inner_text()  # open, with its reason
+    assert "not valid JSON" in backprop.locator("details.attention li").inner_text()
