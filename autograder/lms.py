@@ -149,6 +149,10 @@ def nbgrader_layout(root: Path, lms: str, chapter: str, roster: list[RosterStude
         submission_notes = notes.setdefault((student.student_id, chapter), [])
         if item.late and CANVAS_LATE_NOTE not in submission_notes:
             submission_notes.append(CANVAS_LATE_NOTE)
+    if not notes:
+        ids = ", ".join(sorted(unknown)[:10]) or "none"
+        raise LmsError(f"no file of the {lms.title()} download in {root} belongs to a student of the roster "
+                       f"(the download's ids: {ids}; the roster's lms_id column must hold them)")
     for lms_id, names in sorted(unknown.items()):
         skipped.append(f"{', '.join(names)}: {lms.title()} id {lms_id} is not on the roster")
     return notes, skipped

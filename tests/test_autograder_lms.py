@@ -157,6 +157,9 @@ def test_an_lms_download_needs_its_chapter_and_a_roster(tmp_path):
     roster.write_text("student_id,name\nana,Ana\n", encoding="utf-8")
     with pytest.raises(GradingError, match="no lms_id column filled in"):
         grade(download, tmp_path / "out", [CH1], source_dir=FIXTURES, progress=False, roster=roster)
+    roster.write_text("student_id,lms_id\nana,7\n", encoding="utf-8")
+    with pytest.raises(GradingError, match=r"belongs to a student of the roster \(the download's ids: 101;"):
+        grade(download, tmp_path / "out", [CH1], source_dir=FIXTURES, progress=False, roster=roster)
 
 
 def test_nbgrader_layout_is_not_taken_for_an_lms_download(tmp_path):
