@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {release,edition,grade,feedback,demo,mark-teaching}`` (``--help`` on each)."""
+"""Command line: ``python -m autograder {release,edition,grade,feedback,export,report,demo,mark-teaching}`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ def _add_grade(commands) -> None:
     from autograder.grading import DEFAULT_OUT, default_jobs
 
     grd = commands.add_parser("grade", help="grade submissions", description=(
-        "Grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb (a folder or a .zip of it) against the "
+        "Grade SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb (a folder or a .zip of it), or a Canvas or "
+        "Moodle bulk download of one chapter (with --chapter and --roster), against the "
         "student build of nnlib; write grades.csv, grades_detail.csv, feedback HTML and nbgrader's gradebook "
         "to DIR. Exits 0 when grading ran, whatever the scores."))
     grd.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
@@ -107,6 +108,12 @@ def _add_grade(commands) -> None:
                      help="output folder, an nbgrader course folder (default: _work/grading)")
     grd.add_argument("--db", default=None, metavar="URL",
                      help="gradebook database URL (default: sqlite:///DIR/gradebook.db)")
+    grd.add_argument("--roster", type=Path, default=None, metavar="FILE",
+                     help="CSV of the students (student_id; optional name, email, lms_id): every one gets a row "
+                          "per chapter, 'missing' without a submission; kept in DIR for later runs")
+    grd.add_argument("--course", type=Path, default=None, metavar="FILE",
+                     help="course configuration (TOML: due dates, late policy, Canvas assignment ids; see the "
+                          "README); kept in DIR as course.toml for later runs")
     _add_source(grd)
     grd.add_argument("--figures", action="store_true",
                      help="draw the notebooks' figures into the feedback (slower; default: figures show as text)")
@@ -127,6 +134,35 @@ def _add_feedback(commands) -> None:
                      help="the grading output folder that `grade` wrote (default: _work/grading)")
     fee.add_argument("--db", default=None, metavar="URL",
                      help="gradebook database URL (default: sqlite:///DIR/gradebook.db)")
+
+
+def _add_export(commands) -> None:
+    from autograder.export import FORMATS
+    from autograder.grading import DEFAULT_OUT
+
+    exp = commands.add_parser("export", help="grades for Canvas's or Moodle's gradebook import, or a wide table",
+                              description="Write the grades of a grading folder as Canvas's gradebook import "
+                                          "CSV, a Moodle assignment's grading worksheet (one chapter), or a table "
+                                          "with a row per student and a column per chapter.")
+    exp.add_argument("--format", required=True, choices=FORMATS)
+    exp.add_argument("--from", dest="folder", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help="the grading folder (default: _work/grading, as grade's --out)")
+    exp.add_argument("--out", type=Path, default=None, metavar="FILE",
+                     help="the CSV file to write (default: DIR/grades_<format>.csv)")
+    exp.add_argument("--chapter", type=_chapter, default=None, metavar="C", help="export only this chapter")
+
+
+def _add_report(commands) -> None:
+    from autograder.grading import DEFAULT_OUT
+
+    rep = commands.add_parser("report", help="the instructor's page: score distributions, exercises, mistakes",
+                              description="Write an HTML page on a grading folder: each chapter's score "
+                                          "distribution, each exercise's share of full marks and its most common "
+                                          "failure messages, the statuses, and a row per student.")
+    rep.add_argument("--from", dest="folder", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help="the grading folder (default: _work/grading, as grade's --out)")
+    rep.add_argument("--out", type=Path, default=None, metavar="FILE",
+                     help="the HTML file to write (default: DIR/report.html)")
 
 
 def _add_demo(commands) -> None:
@@ -162,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_edition(commands)
     _add_grade(commands)
     _add_feedback(commands)
+    _add_export(commands)
+    _add_report(commands)
     _add_demo(commands)
     _add_mark_teaching(commands)
     return parser
@@ -208,7 +246,7 @@ def _grade(args: argparse.Namespace) -> int:
         return 2
     run = grade(args.submissions, args.out, args.chapter, args.jobs, args.db, args.source,
                 progress=not args.quiet, figures=args.figures, limits=_limits(args), force=args.force,
-                scheduler=args.scheduler)
+                scheduler=args.scheduler, roster=args.roster, course=args.course)
     print(summary_table(run))
     print(f"\n{run.grades_csv}\n{run.detail_csv}\nfeedback: {run.out / 'feedback'}")
     return 0
@@ -224,6 +262,23 @@ def _feedback(args: argparse.Namespace) -> int:
         return 2
     pages = refresh_feedback(out, db_url, args.chapter, args.student)
     print(f"{len(pages)} feedback page(s) written in {out / 'feedback'}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from autograder.export import export_grades
+
+    exported = export_grades(args.folder, args.format, args.out, args.chapter)
+    for warning in exported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(exported.path)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from autograder.report import build_report
+
+    print(build_report(args.folder, args.out))
     return 0
 
 
@@ -267,15 +322,18 @@ def _mark_teaching(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from autograder.cluster import ClusterError
+    from autograder.export import ExportError
     from autograder.grading import GradingError
+    from autograder.lateness import CourseConfigError
     from autograder.release import ReleaseError
+    from autograder.roster import RosterError
     from autograder.strip import MarkerError
 
     command = {"release": _release, "edition": _edition, "grade": _grade, "feedback": _feedback,
-               "demo": _demo, "mark-teaching": _mark_teaching}[args.command]
+               "export": _export, "report": _report, "demo": _demo, "mark-teaching": _mark_teaching}[args.command]
     try:
         return command(args)
-    except (GradingError, ClusterError, ReleaseError, MarkerError) as exc:
+    except (GradingError, ClusterError, ReleaseError, MarkerError, ExportError, RosterError, CourseConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

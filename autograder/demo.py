@@ -21,6 +21,7 @@ import nbformat
 from autograder.course import NOTEBOOKS_DIR, REPO_ROOT
 from autograder.grading import grade
 from autograder.release import present_chapters, release
+from autograder.report import build_report
 from autograder.samples import MUTATIONS_DIR, load_mutations, solved, with_answers, write_submission
 from autograder.summary import summary_table
 
@@ -73,6 +74,7 @@ def demo(out: Path = DEFAULT_OUT, source_dir: Path = NOTEBOOKS_DIR, jobs: int | 
     echo("")
     echo(f"Grade tables: {run.grades_csv}\n              {run.detail_csv}")
     echo(f"Gradebook:    {run.out / 'gradebook.db'}")
+    echo(f"Report:       {build_report(run.out)}  (where the class struggles: python -m autograder report)")
     echo("Feedback:")
     for result in run.results:
         echo(f"   {result.feedback}")

@@ -30,7 +30,9 @@ exports and reports are made from); ``recorded(db_url)`` what an earlier run rec
 
 from __future__ import annotations
 
+import datetime
 import json
+import logging
 import random
 import time
 import warnings
@@ -70,6 +72,19 @@ def _status_table():
 
 
 _TABLE = _status_table()
+
+
+class _RetriedCollisions(logging.Filter):
+    """Leaves out nbgrader's log, with its traceback, of a write that collided with another
+    grader's (``_retrying`` does it again; a fault that is not a collision is still logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        return not (text.startswith("Rolling back session due to database error")
+                    and (any(words in text for words in COLLISIONS) or "IntegrityError" in text))
+
+
+logging.getLogger("tornado.application").addFilter(_RetriedCollisions())  # nbgrader.api's app_log
 
 
 def _retrying(action: Callable[[], T], rollback: Callable[[], None] | None = None) -> T:
@@ -156,8 +171,9 @@ class GradebookWriter:
 
         gb = self.gb
         gb.update_or_create_student(result.student)
-        if result.timestamp:
-            submission = gb.update_or_create_submission(result.chapter, result.student, timestamp=result.timestamp)
+        stamp = result.exchange_timestamp or result.timestamp
+        if stamp:
+            submission = gb.update_or_create_submission(result.chapter, result.student, timestamp=stamp)
         else:
             submission = gb.update_or_create_submission(result.chapter, result.student)
         notebook = next(nb for nb in submission.notebooks if nb.name == result.chapter)
@@ -254,8 +270,10 @@ class CellGrade:
 @dataclass(frozen=True)
 class SubmissionGrade:
     """One recorded submission: score (nbgrader's total, manual grades included) out of
-    max_score, the grader's status and reason, nbgrader's timestamp (ISO text or None), and
-    its graded cells in notebook order."""
+    max_score, the grader's status and reason, when the student submitted (the text of
+    nbgrader's ``timestamp.txt``; None where the submission carried none, as an LMS download
+    does), its chapter's due date in the gradebook (None: none set), and its graded cells in
+    notebook order."""
 
     student: str
     chapter: str
@@ -267,6 +285,7 @@ class SubmissionGrade:
     needs_manual_grade: bool
     flagged: bool
     cells: tuple[CellGrade, ...] = field(default_factory=tuple)
+    duedate: datetime.datetime | None = None
 
 
 def read_grades(db_url: str, chapters: list[str] | None = None,
@@ -312,12 +331,14 @@ def _submission_grade(submission, assignment, row) -> SubmissionGrade:
                                    grade.name in manual, bool(grade.needs_manual_grade),
                                    grade.manual_score is not None or grade.name in written))
     stamp = submission.timestamp
-    timestamp = (row.timestamp if row is not None and row.timestamp else
-                 stamp.isoformat() if stamp is not None else None)
+    # The grader's row keeps the student's own time; nbgrader's holds the time of grading
+    # where the student's is unknown (its files need one), which must not count as late.
+    timestamp = row.timestamp if row is not None else stamp.isoformat() if stamp is not None else None
     return SubmissionGrade(submission.student.id, assignment.name, float(submission.score),
                            float(assignment.max_score), row.status if row is not None else "graded",
                            row.detail if row is not None else "", timestamp, bool(submission.needs_manual_grade),
-                           any(nb.flagged for nb in submission.notebooks), tuple(cells))
+                           any(nb.flagged for nb in submission.notebooks), tuple(cells),
+                           assignment.duedate)
 
 
 def _cell_order(notebook) -> list:

@@ -40,10 +40,13 @@ from autograder.exchange import write_nbgrader_files
 from autograder.files import write_atomic
 from autograder.fingerprints import submission_digest
 from autograder.gradebook import GradebookWriter, import_statuses, read_grades, recorded, recorded_result
+from autograder.lateness import CourseConfigError, keep_course_config, kept_course_config, record_due_dates
 from autograder.limits import Limits
+from autograder.lms import LmsError, nbgrader_layout, recognise
 from autograder.pool import WorkerPool
 from autograder.refresh import refresh_pages
-from autograder.release import CourseFolder, present_chapters
+from autograder.release import COURSE_ID, CourseFolder, present_chapters
+from autograder.roster import RosterError, keep_roster, kept_roster, record_roster
 from autograder.savings import Savings
 from autograder.tables import export_tables
 from autograder.worker import Result, Task, problem_page
@@ -61,13 +64,15 @@ class GradingError(RuntimeError):
 class GradingRun:
     """What ``grade`` did: one result per submission (by student, then chapter; those left
     as an earlier run graded them have ``unchanged`` set), the output folder, the two
-    tables, and the folders it skipped (with why)."""
+    tables, the folders and files it skipped (with why), and notes on the roster (students
+    not on it, roster students who submitted nothing)."""
 
     results: list[Result]
     out: Path
     grades_csv: Path
     detail_csv: Path
     skipped: list[str] = field(default_factory=list)
+    roster_notes: list[str] = field(default_factory=list)
 
     @property
     def unchanged(self) -> int:
@@ -84,13 +89,17 @@ def default_jobs() -> int:
 def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None = None, jobs: int | None = None,
           db_url: str | None = None, source_dir: Path = NOTEBOOKS_DIR, progress: bool = True,
           figures: bool = False, limits: Limits = Limits(), savings: Savings = Savings(),
-          force: bool = False, scheduler: str | None = None) -> GradingRun:
+          force: bool = False, scheduler: str | None = None, roster: Path | None = None,
+          course: Path | None = None) -> GradingRun:
     """Grade every submission under ``submissions`` (see the module docstring).
 
     savings: the work grading leaves out where it cannot change a grade (``autograder.savings``).
     force: grade every submission, also those unchanged since an earlier run.
     scheduler: the address of a Dask scheduler (``tcp://HOST:PORT``) whose workers grade, in
     place of ``jobs`` processes on this machine.
+    roster: a roster CSV (``autograder.roster``), kept in ``out`` for later runs; needed for
+    a Canvas or Moodle download (``autograder.lms``), which is one chapter, named in ``chapters``.
+    course: the course configuration (due dates, late policy: ``autograder.lateness``), kept in ``out``.
     """
     from autograder.feedback import warm_up
 
@@ -104,21 +113,35 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
     wanted = list(chapters) if chapters else available
     if limits.cell_timeout <= 0:
         raise GradingError("--timeout must be a positive number of seconds")
+    try:
+        students = keep_roster(roster, out) if roster else kept_roster(out)
+        config = keep_course_config(course, out) if course else kept_course_config(out)
+    except (RosterError, CourseConfigError) as exc:
+        raise GradingError(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="autograder-grade-") as tmp:
         workdir = Path(tmp)
         try:
-            found, skipped = find_submissions(submissions_root(submissions, workdir), wanted, workdir, available)
+            root = submissions_root(submissions, workdir)
+            lms_notes, lms_skipped = _lms_download(root, chapters, students, workdir)
+            if lms_notes is not None:
+                root = workdir / "lms"
+            found, skipped = find_submissions(root, wanted, workdir, available)
         except SubmissionsError as exc:
             raise GradingError(str(exc)) from None
+        skipped, roster_notes = lms_skipped + skipped, _roster_notes(found, students)
         if not found:
             raise GradingError(f"no submissions found in {submissions} for {', '.join(wanted) or 'any chapter'} "
                                "(expected SUBMISSIONS/<student>/<chapter>/<chapter>.ipynb)")
         course = CourseFolder(out, db_url=db_url, source_dir=source_dir)
         import_statuses(course.db_url, out / "statuses.json")  # where an older grader kept them
+        if students:
+            record_roster(course.db_url, COURSE_ID, students)
         assignments = {c: course.generate(c) for c in sorted({f[1] for f in found}, key=CHAPTERS.index)}
+        record_due_dates(course.db_url, COURSE_ID, config, list(assignments))
         options = repr((limits, figures))
         tasks, digests = [], {}
         for student, chapter, nb, notes, problem, timestamp in found:
+            notes = list(notes) + (lms_notes or {}).get((student, chapter), [])
             tasks.append(Task(student, chapter, str(nb) if nb else None, assignments[chapter], limits,
                               tuple(notes), problem, timestamp, figures, savings))
             digests[student, chapter] = submission_digest(nb, repr((notes, problem, timestamp)),
@@ -136,7 +159,42 @@ def grade(submissions: Path, out: Path = DEFAULT_OUT, chapters: list[str] | None
     grades_csv, detail_csv = export_tables(course.db_url, out, order)
     results = kept + results
     results.sort(key=lambda r: (r.student, CHAPTERS.index(r.chapter)))
-    return GradingRun(results, out, grades_csv, detail_csv, skipped)
+    return GradingRun(results, out, grades_csv, detail_csv, skipped, roster_notes)
+
+
+def _lms_download(root: Path, chapters: list[str] | None, students, workdir: Path) -> tuple[dict | None, list[str]]:
+    """A Canvas or Moodle download at ``root`` put into nbgrader's layout in ``workdir/lms``:
+    (notes per submission, notes on what was left out); (None, []) for any other folder."""
+    lms = recognise(root)
+    if lms is None:
+        return None, []
+    if not chapters or len(chapters) != 1:
+        raise GradingError(f"{root} is a {lms.title()} download, which holds one assignment: "
+                           "name its chapter with --chapter")
+    if not students:
+        raise GradingError(f"{root} is a {lms.title()} download: give --roster FILE, whose lms_id column "
+                           f"maps {lms.title()}'s ids to the students' ids")
+    try:
+        return nbgrader_layout(root, lms, chapters[0], students, workdir / "lms")
+    except LmsError as exc:
+        raise GradingError(str(exc)) from None
+
+
+def _roster_notes(found: list[tuple], students) -> list[str]:
+    """Notes on the submissions of students not on the roster, and on roster students who
+    submitted nothing for a chapter graded in this run."""
+    if not students:
+        return []
+    known = [s.student_id for s in students]
+    strangers = sorted({student for student, *_ in found if student not in known})
+    notes = [f"{student}: not on the roster, graded all the same" for student in strangers]
+    for chapter in sorted({c for _, c, *_ in found}, key=CHAPTERS.index):
+        present = {student for student, c, *_ in found if c == chapter}
+        absent = [s for s in known if s not in present]
+        if absent:
+            names = ", ".join(absent[:10]) + (f" and {len(absent) - 10} more" if len(absent) > 10 else "")
+            notes.append(f"{chapter}: {len(absent)} roster student(s) submitted nothing (status missing): {names}")
+    return notes
 
 
 def _keep_marks_by_hand(results: list[Result], db_url: str, out: Path) -> None:
@@ -207,7 +265,7 @@ def _write_pages(result: Result, task: Task, out: Path) -> None:
     ``nbgrader release_feedback`` names the released page by)."""
     autograded = out / "autograded" / task.student / task.chapter / f"{task.chapter}.ipynb"
     feedback = out / "feedback" / task.student / task.chapter / f"{task.chapter}.html"
-    result.timestamp = write_nbgrader_files(out, task.student, task.chapter, task.timestamp,
+    result.exchange_timestamp = write_nbgrader_files(out, task.student, task.chapter, task.timestamp,
                                             Path(task.notebook) if task.notebook else None)
     pages, result.pages = result.pages, {}
     if "autograded" in pages:

@@ -1,10 +1,11 @@
 """The summary table printed after grading: students down, chapters across, ``score/max``.
 
 Below the grid: each submission whose status is not a plain ``graded`` with its reason, the
-folders skipped, how many submissions wait for grading by hand, how many were left as an earlier run graded them (unchanged
-since), and one ``WARNING`` line for each protection that was missing (no sandbox, or a
-limit the sandbox could not set), with how many submissions ran without it and, where
-grading ran on other machines (a Dask cluster), on which.
+folders skipped, the roster's notes (students not on it, students who submitted nothing),
+how many submissions wait for grading by hand, how many were left as an earlier run graded
+them (unchanged since), and one ``WARNING`` line for each protection that was missing (no
+sandbox, or a limit the sandbox could not set), with how many submissions ran without it and,
+where grading ran on other machines (a Dask cluster), on which.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ def _exceptions(run: GradingRun) -> list[str]:
             detail = r.detail if len(r.detail) <= 160 else r.detail[:157] + "..."
             lines.append(f"  {r.student}/{r.chapter}: {r.status}: {detail}")
     lines += [f"  skipped {note}" for note in run.skipped]
+    if run.roster_notes:
+        lines += ["", "roster:"] + [f"  {note}" for note in run.roster_notes]
     by_hand = [r for r in run.results if any(score is None for score in r.scores.values())]
     if by_hand:
         lines += ["", f"to grade by hand: {len(by_hand)} submission(s) with written answers or tasks (nbgrader's "

@@ -75,7 +75,8 @@ class Result:
     pages: dict[str, str] = field(default_factory=dict)
     feedback: str | None = None
     autograded: str | None = None
-    timestamp: str | None = None
+    timestamp: str | None = None  # when the student submitted (nbgrader's timestamp.txt); None: unknown
+    exchange_timestamp: str | None = None  # the one nbgrader's files of it carry (the time of grading where unknown)
     seconds: float = 0.0
     sandboxed: bool = True  # False: the kernel ran without bubblewrap (see autograder.sandbox)
     unenforced: tuple[str, ...] = ()  # sandboxed, but these limits could not be set ("processes", "disk", "cpus")

@@ -14,6 +14,7 @@ import copy
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -119,6 +120,13 @@ def term(tmp_path_factory):
     return support.computed_once(tmp_path_factory, "term-batch", _grade_term)
 
 
+def _copy_course(term: Path, out: Path) -> None:
+    """A copy of the shared course folder for a test that changes it. SQLite's ``-wal`` and
+    ``-shm`` files exist only while a test on another worker reads the shared gradebook (the
+    last connection folds them back in), so they are left out of the copy."""
+    shutil.copytree(term / "out", out, ignore=shutil.ignore_patterns("*.db-wal", "*.db-shm"))
+
+
 def _gradebook(out):
     from nbgrader.api import Gradebook
 
@@ -160,7 +168,7 @@ def _graded_by_hand_copy(term, tmp_path):
     """A copy of the graded course folder in which a TA gave alice's written answer 2.5 of 3
     points with a comment, through nbgrader's API (what the formgrader calls)."""
     out = tmp_path / "out"
-    shutil.copytree(term / "out", out)
+    _copy_course(term, out)
     with _gradebook(out) as gb:
         gb.find_grade(WRITTEN, CHAPTER, CHAPTER, "alice").manual_score = 2.5
         gb.find_comment(WRITTEN, CHAPTER, CHAPTER, "alice").manual_comment = COMMENT
@@ -204,7 +212,7 @@ def test_nbgrader_release_feedback_publishes_each_page_where_fetch_feedback_look
     from nbgrader.utils import notebook_hash
 
     out = tmp_path / "out"
-    shutil.copytree(term / "out", out)
+    _copy_course(term, out)
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     (out / "nbgrader_config.py").write_text(CONFIG.format(exchange=str(exchange)))
@@ -341,7 +349,7 @@ def test_a_gradebook_of_the_older_grader_with_statuses_json_is_read_into_the_gra
     from autograder.gradebook import STATUS_TABLE, recorded
 
     out = tmp_path / "out"
-    shutil.copytree(term / "out", out)
+    _copy_course(term, out)
     db_url = f"sqlite:///{out / 'gradebook.db'}"
     before = recorded(db_url)
     (out / "statuses.json").write_text(json.dumps({f"{s}/{c}": entry for (s, c), entry in before.items()}))
