@@ -2,7 +2,8 @@
 
 The students, for every chapter with a source notebook:
 
-- ``solved``: the release with the source notebook's answers (full marks);
+- ``solved``: the release with the source notebook's answers: every autograded point, and
+  its written answers (the model answers) left to a person, as the summary counts them;
 - ``partly_wrong``: the solved notebook with a few typical mistakes, taken from
   ``tests/mutations/<chapter>.py`` (the first mistake of every third exercise);
 - ``blank``: the release as downloaded (zero).

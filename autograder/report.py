@@ -120,7 +120,9 @@ def chapter_stats(folder: Path) -> list[ChapterStats]:
         exercises: dict[str, ExerciseStats] = {}
         for d in (d for d in detail if d["chapter"] == chapter):
             ex = exercises.setdefault(d["grade_id"], ExerciseStats(d["grade_id"], float(d["max_score"] or 0)))
-            score = float(d["score"] or 0)
+            if d["score"] == "":
+                continue  # a written answer that waits for a person: neither full marks nor none yet
+            score = float(d["score"])
             ex.graded += 1
             ex.full += score >= ex.max_score
             ex.zero += score == 0

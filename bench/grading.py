@@ -13,12 +13,13 @@ run and in turn:
 - with ``--figures`` also ``jobs1-fig``: one job drawing the figures as plain nbgrader does
   (the grader's default skips drawing them; this shows the same work).
 
-Each is timed from the command's start to its end (interpreter start and imports
-included), and the script checks that every submission got full marks. It prints seconds,
-seconds per submission and the ratios: jobs1/jobs2 (the speed-up of two workers; the
-target is >= 1.7 on 2 cores) and plain/jobs1, plain/jobs2 (> 1 means faster than plain
-nbgrader; the target for plain/jobs2 is >= 8). Timings are noisy on a shared machine;
---rounds repeats the three and reports medians. Not a test: nothing is asserted about time.
+Each is timed from the command's start to its end (interpreter start and imports included),
+and the script checks that every submission got every autograded point (its written answers
+wait for a person). It prints seconds, seconds per submission and the ratios: jobs1/jobs2
+(the speed-up of two workers; the target is >= 1.7 on 2 cores) and plain/jobs1, plain/jobs2
+(> 1 means faster than plain nbgrader; the target for plain/jobs2 is >= 8). Timings are
+noisy on a shared machine; --rounds repeats the three and reports medians. Not a test:
+nothing is asserted about time.
 """
 
 from __future__ import annotations
@@ -70,10 +71,13 @@ def _plain_course(folder: Path, chapter: str, source_dir: Path, submitted_from: 
 
 
 def _check_full_marks(folder: Path, n: int) -> None:
+    """Every solved copy graded with every autograded point; its written answers wait for a person."""
     with open(folder / "grades.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    if len(rows) != n or any(r["score"] != r["max_score"] or r["status"] != "graded" for r in rows):
-        sys.exit(f"grading did not give full marks to every solved copy: {rows[:3]}")
+    with open(folder / "grades_detail.csv", newline="") as handle:
+        lost = [d for d in csv.DictReader(handle) if d["score"] != "" and d["score"] != d["max_score"]]
+    if len(rows) != n or any(r["status"] != "graded" for r in rows) or lost:
+        sys.exit(f"grading did not give every autograded point to every solved copy: {(lost or rows)[:3]}")
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ loses its own exercise's points and no others, and skipping teaching cells chang
 For each chapter present (the course's notebooks with ``tests/mutations/<chapter>.py``, and
 the grader's fixture chapters with ``tests/fixtures/mutations/``) one batch of whole
 notebooks, teaching cells included, is graded with ``autograder.grading.grade`` and every
-saving: the solved notebook (full marks), the blank release (zero), a partly wrong one (as
+saving: the solved notebook (every autograded point, its written answers left to a person),
+the blank release (zero), a partly wrong one (as
 ``make demo`` makes it) and one submission per listed mistake (``mutation_batch``: 269 for
 the course). Each mistake is caught by its own test cell and costs nothing else, and no
 feedback page shows a line of the hidden tests that is not also a line the student wrote.
@@ -25,7 +26,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.cells import grade_id, is_solution
+from autograder.cells import grade_id, is_code, is_solution
 from autograder.demo import _mistakes
 from autograder.grading import grade
 from autograder.limits import Limits
@@ -47,11 +48,13 @@ LIMITS = Limits(cell_timeout=120)
 
 
 def _tables(out) -> tuple[dict, dict]:
-    """student -> (score, status, detail), and student -> grade_id -> (score, max_score)."""
+    """student -> (score, status, detail), and student -> grade_id -> (score, max_score); the
+    score of a cell that waits for a person is None."""
     grades = {r["student"]: (float(r["score"]), r["status"], r["detail"]) for r in support.table(out / "grades.csv")}
     cells: dict[str, dict[str, tuple[float, float]]] = {}
     for row in support.table(out / "grades_detail.csv"):
-        cells.setdefault(row["student"], {})[row["grade_id"]] = (float(row["score"]), float(row["max_score"]))
+        score = float(row["score"]) if row["score"] else None
+        cells.setdefault(row["student"], {})[row["grade_id"]] = (score, float(row["max_score"]))
     return grades, cells
 
 
@@ -62,7 +65,8 @@ def test_each_mistake_loses_its_own_exercise_and_nothing_else(kind, chapter, tmp
     folder = release([chapter], tmp_path / "release", notebooks)[chapter]
     blank = nbformat.read(folder / f"{chapter}.ipynb", as_version=4)
     source = support.source_notebook(notebooks, chapter)
-    exercises = [grade_id(c) for c in blank.cells if is_solution(c)]
+    exercises = [grade_id(c) for c in blank.cells if is_solution(c) and is_code(c)]
+    written = {grade_id(c) for c in blank.cells if is_solution(c) and not is_code(c)}
     missing = [e for e in exercises if not mutations.get(e)]
     assert not missing, f"exercises of {chapter} without a mutation in {mutations_dir}/{chapter}.py: {missing}"
 
@@ -80,7 +84,10 @@ def test_each_mistake_loses_its_own_exercise_and_nothing_else(kind, chapter, tmp
     assert set(statuses) == set(batch), "every submission was graded"
 
     problems = []
-    lost = {g for g, (s, m) in scores["solved"].items() if s != m}
+    lost = {g for g, (s, m) in scores["solved"].items() if g not in written and s != m}
+    graded = {g for g in written if scores["solved"][g][0] is not None}
+    if graded:
+        problems.append(f"written answers of the solved notebook scored without a person: {sorted(graded)}")
     if lost:
         problems.append(f"the solved notebook loses points on {sorted(lost)}")
     earned = {g for g, (s, _) in scores["blank"].items() if s != 0}
@@ -98,7 +105,7 @@ def test_each_mistake_loses_its_own_exercise_and_nothing_else(kind, chapter, tmp
         caught = cells[f"test_{exercise}"][0]
         if caught != 0:
             problems.append(f"{student}: the mistake is not caught (test_{exercise} scores {caught})")
-        collateral = sorted(g for g, (s, m) in cells.items() if g != f"test_{exercise}" and s != m)
+        collateral = sorted(g for g, (s, m) in cells.items() if g != f"test_{exercise}" and g not in written and s != m)
         if collateral:
             problems.append(f"{student}: also loses points on {collateral}")
     # No feedback page shows a line of the hidden tests (lines that are also a line of the

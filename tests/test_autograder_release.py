@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.cells import cell_source, is_graded, is_solution, nbgrader_meta
+from autograder.cells import cell_source, is_code, is_solution, is_test, nbgrader_meta
 from autograder.course import NNLIB_DIR, REPO_ROOT, chapter_index
 from autograder.release import release
 from fixtures import support
@@ -56,9 +56,11 @@ def test_release_folder_holds_the_notebook_nnlib_and_assets(released, kind, chap
     from nbgrader.nbgraderformat import MetadataValidator
 
     MetadataValidator().validate_nb(nb)
-    solutions = [c for c in nb.cells if is_solution(c)]
+    solutions = [c for c in nb.cells if is_solution(c) and is_code(c)]
     assert solutions and all("raise NotImplementedError" in c.source for c in solutions)
-    tests = [c for c in nb.cells if is_graded(c)]
+    written = [c for c in nb.cells if is_solution(c) and not is_code(c)]
+    assert all(c.source.strip() == "YOUR ANSWER HERE" and nbgrader_meta(c).get("checksum") for c in written)
+    tests = [c for c in nb.cells if is_test(c)]
     assert tests and all(nbgrader_meta(c).get("locked") and nbgrader_meta(c).get("checksum") for c in tests)
 
 
@@ -75,9 +77,8 @@ def test_release_contains_no_hidden_test_and_no_answer_of_the_notebook(released,
     nb = json.loads(notebook_text)
     cell_lines = {line.strip() for cell in nb["cells"] for line in cell_source(cell).splitlines()}
     assert not hidden & cell_lines, f"hidden-test lines in the release: {sorted(hidden & cell_lines)[:3]}"
-    code_lines = {line.strip() for cell in nb["cells"] if cell["cell_type"] == "code"
-                  for line in cell_source(cell).splitlines()}
-    assert not answers & code_lines, f"answer lines in the release: {sorted(answers & code_lines)[:3]}"
+    # Answers in code and written ones (model answers and the grader's rubric) alike.
+    assert not answers & cell_lines, f"answer lines in the release: {sorted(answers & cell_lines)[:3]}"
 
 
 @pytest.mark.parametrize(("kind", "chapter"), CASES)
