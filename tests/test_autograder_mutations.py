@@ -5,10 +5,10 @@ For each chapter present (the course's notebooks with ``tests/mutations/<chapter
 the grader's fixture chapters with ``tests/fixtures/mutations/``) one batch of whole
 notebooks, teaching cells included, is graded with ``autograder.grading.grade`` and every
 saving: the solved notebook (every autograded point, its written answers left to a person),
-the blank release (zero), a partly wrong one (as
-``make demo`` makes it) and one submission per listed mistake (``mutation_batch``: 269 for
-the course). Each mistake is caught by its own test cell and costs nothing else, and no
-feedback page shows a line of the hidden tests that is not also a line the student wrote.
+the blank release (zero), a partly wrong one (as ``make demo`` makes it) and one submission
+per listed mistake (``mutation_batch``: 269 for the course). Each mistake is caught by its
+own test cell and costs nothing else, and no feedback page shows a line of the hidden tests
+that is not also a line the student wrote.
 
 The no-difference proof (issue 16, item 3): the same batch, graded with no saving (teaching
 cells run, a cold kernel per notebook, nbconvert's own feedback page), gives the same
@@ -51,7 +51,7 @@ def _tables(out) -> tuple[dict, dict]:
     """student -> (score, status, detail), and student -> grade_id -> (score, max_score); the
     score of a cell that waits for a person is None."""
     grades = {r["student"]: (float(r["score"]), r["status"], r["detail"]) for r in support.table(out / "grades.csv")}
-    cells: dict[str, dict[str, tuple[float, float]]] = {}
+    cells: dict[str, dict[str, tuple[float | None, float]]] = {}
     for row in support.table(out / "grades_detail.csv"):
         score = float(row["score"]) if row["score"] else None
         cells.setdefault(row["student"], {})[row["grade_id"]] = (score, float(row["max_score"]))

@@ -19,6 +19,7 @@ from autograder.cells import grade_id, is_code, is_graded, is_locked, is_solutio
 from autograder.gradebook import read_grades
 from autograder.grading import grade
 from autograder.release import release
+from autograder.report import chapter_stats
 from autograder.samples import solved, write_submission
 from autograder.summary import summary_table
 from fixtures import support
@@ -126,3 +127,11 @@ def test_grading_leaves_exactly_the_written_answers_to_a_person(graded):
         assert blank.score == 0 and not blank.needs_manual_grade, chapter
     summary = (graded / "summary.txt").read_text(encoding="utf-8")
     assert f"to grade by hand: {len(CHAPTERS)} submission(s)" in summary
+
+
+def test_the_report_counts_an_answer_that_waits_as_neither_full_marks_nor_none(graded):
+    for stats in chapter_stats(graded / "out"):
+        written = {grade_id(c) for c in _written(_source(stats.chapter))}
+        for ex in (ex for ex in stats.exercises if ex.grade_id in written):
+            # The solved notebook's answer waits for a person; the blank one's scored 0.
+            assert (ex.graded, ex.full, ex.zero) == (1, 0, 1), (stats.chapter, ex)
