@@ -326,7 +326,9 @@ def _submission_grade(submission, assignment, row) -> SubmissionGrade:
         manual = {cell.name for cell in notebook.notebook.solution_cells} | tasks
         for grade in sorted(notebook.grades, key=lambda g: (order.get(g.name, len(order)), g.name)):
             exercise = grade.name[len("test_"):] if grade.name.startswith("test_") else grade.name
-            cells.append(CellGrade(grade.name, exercise, grade.score if grade.score is not None else None,
+            # nbgrader's Grade.score is 0 where neither score is set: the cell waits for a person.
+            waiting = grade.auto_score is None and grade.manual_score is None
+            cells.append(CellGrade(grade.name, exercise, None if waiting else grade.score,
                                    float(grade.max_score), messages.get(grade.name, ""), comments.get(grade.name, ""),
                                    grade.name in manual, bool(grade.needs_manual_grade),
                                    grade.manual_score is not None or grade.name in written))

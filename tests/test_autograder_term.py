@@ -192,6 +192,7 @@ def test_manual_grades_reach_the_page_and_survive_a_regrade(term, tmp_path):
     for when in ("after `autograder feedback`", "after a re-grade"):
         text = support.html_text(page)
         assert "(Score: 7.5 / 11.0)" in text and "2.5 / 3.0" in text, when
+        assert "+ 3.0 points to be graded by hand" in text, f"the coded answer and the task still wait, {when}"
         assert COMMENT in text, when
         _no_hidden_test(page, term)
         grade(term / "submitted", out, source_dir=term / "source", jobs=1, limits=LIMITS, progress=False,
