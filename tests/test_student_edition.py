@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.cells import is_code, is_solution, points
 from autograder.course import CHAPTERS, EXERCISES, REPO_ROOT, source_notebook
 from autograder.edition import INSTRUCTOR_LAB_EXTENSIONS, build_edition, carried_chapters
 from autograder.samples import solved
@@ -199,6 +200,12 @@ def test_nbgrader_validate_passes_the_solved_notebook(edition, student_venv, tmp
     assert "Success! Your notebook passes all the tests." in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
 
 
+def _written_answers() -> list:
+    """The chapter's written answer cells (markdown, graded by a person)."""
+    nb = nbformat.read(source_notebook(CHAPTER), as_version=4)
+    return [c for c in nb.cells if is_solution(c) and not is_code(c)]
+
+
 def test_nbgrader_validate_fails_the_blank_notebook_and_names_each_exercise(edition, student_venv, tmp_path):
     folder = tmp_path / CHAPTER
     shutil.copytree(edition / CHAPTER, folder)
@@ -206,7 +213,9 @@ def test_nbgrader_validate_fails_the_blank_notebook_and_names_each_exercise(edit
                          env=support.clean_env(student_venv, tmp_path / "home"), capture_output=True, text=True,
                          timeout=600)
     exercises = EXERCISES[CHAPTER]
-    assert f"VALIDATION FAILED ON {len(exercises)} CELL(S)!" in run.stdout, run.stdout[:2000]
+    # Each exercise's test cell fails, and each written answer left as released is reported.
+    cells = len(exercises) + len(_written_answers())
+    assert f"VALIDATION FAILED ON {cells} CELL(S)!" in run.stdout, run.stdout[:2000]
     for name in exercises:
         assert f"in {name}(" in run.stdout, f"the report does not name {name}"
 
@@ -256,7 +265,10 @@ def test_the_exchange_round_trip_ends_in_grades(tmp_path):
     assert grade.returncode == 0, grade.stderr
     rows = {line.split(",")[0]: line.split(",") for line in
             (tmp_path / "grades" / "grades.csv").read_text().splitlines()[1:]}
-    assert rows["alice"][2] == rows["alice"][3] and rows["alice"][4] == "graded", rows["alice"]
+    # Every autograded point; the written answers wait for a person.
+    by_hand = sum(points(c) for c in _written_answers())
+    assert by_hand > 0 and float(rows["alice"][2]) == float(rows["alice"][3]) - by_hand, rows["alice"]
+    assert rows["alice"][4] == "graded", rows["alice"]
     assert rows["bob"][2] == "0" and rows["bob"][4] == "graded", rows["bob"]
 
 
