@@ -16,8 +16,10 @@ from typing import Any
 
 __all__ = [
     "nbgrader_meta", "has_nbgrader_meta", "set_nbgrader_meta", "drop_nbgrader_meta", "grade_id", "points", "is_code", "is_graded", "is_solution",
-    "is_locked", "is_test", "is_task", "is_manual", "cell_source",
+    "is_locked", "is_test", "is_task", "is_manual", "cell_source", "NO_RESPONSE",
 ]
+
+NO_RESPONSE = "No response."  # nbgrader's comment on an answer left as released (0 points, no person needed)
 
 
 def nbgrader_meta(cell: Mapping[str, Any]) -> dict:

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from autograder.cells import NO_RESPONSE
 from autograder.release import COLLISIONS, COURSE_ID, sqlite_waiting
 from autograder.worker import Result
 
@@ -188,7 +189,7 @@ class GradebookWriter:
         comments = {comment.name: comment for comment in notebook.comments}
         for cell in list(notebook.notebook.solution_cells) + list(notebook.notebook.task_cells):
             comment = comments.get(cell.name) or Comment(cell_id=cell.id, notebook=notebook)
-            comment.auto_comment = "No response." if cell.name in result.unanswered else None
+            comment.auto_comment = NO_RESPONSE if cell.name in result.unanswered else None
         previous = self._row(result.student, result.chapter)
         by_hand = bool(notebook.flagged) and not (previous and previous["flagged_by_grader"])
         by_grader = result.status != "graded"

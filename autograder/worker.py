@@ -23,7 +23,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_notebook
 
 from autograder.assignment import Assignment
-from autograder.cells import grade_id
+from autograder.cells import NO_RESPONSE, grade_id
 from autograder.feedback import render_feedback, render_problem_page
 from autograder.kernel import KernelRunner
 from autograder.limits import GiB, Limits
@@ -119,6 +119,7 @@ def grade_submission(task: Task, runner: KernelRunner | None = None) -> Result:
             nb, result = _grade_notebook(task, submitted, notes, kernels)
         result.pages["autograded"] = nbformat.writes(_for_instructor(nb, result))
         result.pages["feedback"] = render_feedback(nb, task.assignment, result.scores, notes,
+                                                   comments={name: NO_RESPONSE for name in result.unanswered},
                                                    quick=task.savings.quick_feedback,
                                                    cell_timeout=task.limits.cell_timeout,
                                                    memory_gib=task.limits.memory / GiB if task.limits.memory else None)

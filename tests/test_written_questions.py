@@ -125,6 +125,8 @@ def test_grading_leaves_exactly_the_written_answers_to_a_person(graded):
             if cell.grade_id in written:
                 assert cell.score == 0 and cell.comment == "No response." and not cell.needs_manual_grade, cell
         assert blank.score == 0 and not blank.needs_manual_grade, chapter
+        page = support.html_text(graded / "out" / "feedback" / "blank" / chapter / f"{chapter}.html")
+        assert page.count("No response.") == len(written), f"{chapter}: the blank page shows no 'No response.'"
     summary = (graded / "summary.txt").read_text(encoding="utf-8")
     assert f"to grade by hand: {len(CHAPTERS)} submission(s)" in summary
 
