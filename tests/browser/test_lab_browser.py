@@ -34,7 +34,9 @@ def lab(edition, student_venv, tmp_path_factory):
 
 
 def _open_chapter(page, lab, folder=CHAPTER):
-    page.goto(f"{lab.url}lab/tree/{folder}/{CHAPTER}.ipynb", timeout=90_000)
+    # ?reset: a fresh workspace, so the tabs an earlier test opened (the blank chapter, of the
+    # same name) are not restored beside this one.
+    page.goto(f"{lab.url}lab/tree/{folder}/{CHAPTER}.ipynb?reset", timeout=90_000)
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=90_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=90_000)
 
@@ -71,6 +73,7 @@ def test_a_solved_chapters_explorer_is_live_in_the_students_jupyterlab(lab, page
     _open_chapter(page, lab, "solved")
     page.locator(".lm-MenuBar-itemLabel").get_by_text("Run", exact=True).click()
     page.locator(".lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
+    assert page.locator(".jp-NotebookPanel").count() == 1, "only the solved chapter is open"
     status = page.locator(".nn-activation-explorer .nn-status, .nn-explorer .nn-status").first
     try:
         status.wait_for(timeout=300_000)
