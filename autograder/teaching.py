@@ -15,7 +15,9 @@ it itself (``needed_names``: Python's ``ast`` for the order of its statements, `
 for what functions and comprehensions read); a test that sets ``z = ...`` before using
 ``z`` does not need a demonstration's ``z``; a function a cell defines reads its globals
 when it is called, so those count even for a teaching cell that comes after it
-(``called_later``). A teaching cell that may change an object an earlier cell made (a method
+(``called_later``), if a cell that runs comes after that teaching cell too: nothing calls the
+function after the last cell that runs (the hidden tests run in copies made at their own
+cells, before it). A teaching cell that may change an object an earlier cell made (a method
 called on it, an item or attribute assigned, the object passed to a call: ``changed_names``)
 counts as defining its name too, so a cell that runs and reads that name keeps it. This is
 taken in closure: a kept teaching cell's own needs keep others. A cell that can reach names without writing them
@@ -205,13 +207,17 @@ def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
                for i in candidates}
     kept: set[int] = set()
     waiting = [i for i in code if i not in candidates]
+    # A function an earlier cell defines reads its globals when it is called, which only a
+    # cell that runs after the teaching cell can do. A kept teaching cell never comes after
+    # the last cell that runs to begin with (whatever keeps it runs after it, or needs a cell
+    # that runs after it), so that cell bounds the teaching cells such a function keeps.
+    last_run = max(waiting, default=-1)
     while waiting:
         reader = waiting.pop()
         reads = needed_names(nb.cells[reader].source)
         later = called_later(nb.cells[reader].source)
         for teacher in sorted(candidates - kept):
-            # A function an earlier cell defines reads its globals when it is called, later.
-            uses = reads if teacher < reader else later
+            uses = reads if teacher < reader else later if teacher < last_run else frozenset()
             if uses is None or uses & defines[teacher]:
                 kept.add(teacher)
                 waiting.append(teacher)

@@ -70,9 +70,9 @@ def test_a_teaching_cell_is_skipped_unless_a_cell_that_runs_reads_what_it_define
     assert _skipped([setup, uses, _plain("print(grid)", "mine")]) == []
     assert _skipped([setup, uses, _plain("print(scale)", "mine")]) == ["demo"]
     # A name read before the teaching cell that defines it does not need that cell, unless it
-    # is read by a function, which reads it when it is called (later).
-    assert _skipped([_plain("print(grid)", "mine"), demo]) == ["demo"]
-    assert _skipped([_plain("def relu(z):\n    return z * grid", "mine"), demo]) == []
+    # is read by a function, which reads it when it is called (later, by a cell that runs).
+    assert _skipped([_plain("print(grid)", "mine"), demo, _plain("print(1)", "test")]) == ["demo"]
+    assert _skipped([_plain("def relu(z):\n    return z * grid", "mine"), demo, _plain("print(1)", "test")]) == []
 
 
 def test_an_edited_teaching_cell_and_cells_that_reach_any_name_keep_them():
@@ -143,6 +143,32 @@ def test_a_teaching_cell_that_changes_an_object_a_running_cell_reads_is_kept():
     # Passing a function or a module to a call changes no object.
     assert _skipped([_plain("def relu(z):\n    return z", "answer"), _teach("plt.plot(relu(1))\nshow(np)", "demo"),
                      _plain("relu(2)", "test")]) == ["demo"]
+
+
+def test_a_function_keeps_a_later_teaching_cell_only_where_a_cell_that_runs_follows_it():
+    """Chapter 3's last cell passes ``minibatches`` to a call, and earlier cells define
+    functions that read ``minibatches``: nothing can call them after the last cell that runs."""
+    made = _plain("batches = [1, 2]", "made")
+    reader = _plain("def count():\n    return len(batches)", "answer")
+    explorer = _teach("explore(batches)", "demo")
+    assert _skipped([made, reader, explorer]) == ["demo"]
+    assert _skipped([made, reader, explorer, _plain("print(count())", "test")]) == []
+    # A student's edited teaching cell runs, so it is a cell that runs after the demonstration.
+    figure = _teach("plt.plot([1])", "figure")
+    assert _skipped([made, reader, explorer, figure]) == ["demo", "figure"]
+    assert _skipped([made, reader, explorer, _teach("plt.plot([2])", "figure")], released=[explorer, figure]) == []
+    # A function whose cell may reach any name keeps no teaching cell after the last cell that runs.
+    assert _skipped([_plain("def peek():\n    return globals()", "answer"), explorer]) == ["demo"]
+
+
+def test_a_teaching_cell_kept_by_a_later_reader_keeps_the_teaching_cells_it_needs():
+    """In closure: ``helper`` is kept by the test that calls it; it reads ``factor`` at once,
+    which keeps ``scale`` before it, and its function reads ``offset`` when called, which keeps
+    ``shift`` after it. The same change of ``offset`` after the last cell that runs is left out."""
+    cells = [_teach("factor = 3", "scale"), _teach("def helper():\n    return offset * 2\nbase = factor", "helper"),
+             _teach("offset = 1", "shift"), _teach("plt.plot([1])", "figure"), _plain("print(helper(), base)", "test")]
+    assert _skipped(cells) == ["figure"]
+    assert _skipped([*cells, _teach("offset = 4\nprint(helper())", "again")]) == ["figure", "again"]
 
 
 # The no-difference proof -----------------------------------------------------------------
