@@ -208,16 +208,21 @@ def cells_to_skip(nb: NotebookNode, teaching: dict[str, str]) -> set[int]:
     kept: set[int] = set()
     waiting = [i for i in code if i not in candidates]
     # A function an earlier cell defines reads its globals when it is called, which only a
-    # cell that runs after the teaching cell can do. A kept teaching cell never comes after
-    # the last cell that runs to begin with (whatever keeps it runs after it, or needs a cell
-    # that runs after it), so that cell bounds the teaching cells such a function keeps.
+    # cell that runs after the teaching cell can do. The last cell that runs to begin with
+    # stays the last (only a cell that runs after a teaching cell can keep it), so it answers
+    # "does a cell that runs, kept teaching cells included, come after?" once and for all.
     last_run = max(waiting, default=-1)
     while waiting:
         reader = waiting.pop()
         reads = needed_names(nb.cells[reader].source)
         later = called_later(nb.cells[reader].source)
         for teacher in sorted(candidates - kept):
-            uses = reads if teacher < reader else later if teacher < last_run else frozenset()
+            if teacher < reader:
+                uses = reads
+            elif teacher < last_run:
+                uses = later
+            else:
+                continue
             if uses is None or uses & defines[teacher]:
                 kept.add(teacher)
                 waiting.append(teacher)
