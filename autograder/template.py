@@ -4,9 +4,12 @@ Starting a kernel means starting Python, importing ipykernel and the setup cell'
 (numpy, matplotlib): about three quarters of a second of CPU, the largest cost of grading a
 notebook. A ``KernelTemplate`` (``Savings.fork_kernel``) pays it once per worker: a fresh
 interpreter (never a fork of the grader, which holds hidden tests) imports ipykernel without
-its debugger and completer engine, and the setup modules that do not come from the release
-(never the chapter's nnlib: the student's build is imported by the kernel itself, from the
-release). Then it waits for requests on a socket.
+its debugger and completer engine, and the setup cell's modules that do not come from the
+release (``template_modules``: numpy, matplotlib). Never nnlib: the template must not import
+the reference nnlib, and the student's build, imported where no kernel runs yet, would choose
+otherwise (its progress bars pick tqdm's console flavour, which writes to stderr, where a
+kernel picks the notebook's). Each kernel imports it, as before, from the release. Then the
+template waits for requests on a socket.
 
 Each kernel is still a new process, forked for one submission and never reused. The
 sandbox is built as before (bubblewrap, setpriv, prlimit: ``autograder.confinement``), but
@@ -222,17 +225,22 @@ class TemplateError(RuntimeError):
 
 
 def template_modules(modules: tuple[str, ...], runtime: Path) -> tuple[str, ...]:
-    """The setup modules the template imports: those that do not come from the release (the
-    chapter's nnlib is the student's build, imported by each kernel from ``runtime``)."""
-    return tuple(name for name in modules
-                 if not any((runtime / top).exists() for top in (name.split(".")[0], name.split(".")[0] + ".py")))
+    """The setup modules the template imports: those that do not come from the release folder
+    ``runtime`` (see the module docstring)."""
+    def from_release(name: str) -> bool:
+        top = name.split(".")[0]
+        return (runtime / top).exists() or (runtime / f"{top}.py").exists()
+
+    return tuple(name for name in modules if not from_release(name))
 
 
 class KernelTemplate:
-    """One template process (see the module docstring), for kernels that preimport ``modules``.
+    """One template process (see the module docstring), for kernels that preimport ``modules``
+    (``template_modules``).
 
-    env: the environment it imports under (the kernel's, with a folder of its own for HOME,
-    matplotlib's configuration and the temporary files; each kernel gets its holder's).
+    env: the environment it imports under (a kernel's, without PYTHONPATH, with a folder of its
+    own for HOME, matplotlib's configuration and temporary files; each kernel then gets its
+    holder's environment).
     """
 
     def __init__(self, modules: tuple[str, ...], env: dict[str, str], timeout: float = 60.0) -> None:

@@ -47,12 +47,13 @@ print(json.dumps({
     "fds": sorted(fds()), "modules": sorted(sys.modules),
     "flags": list(sys.flags), "argv": sys.argv, "tmp": tempfile.gettempdir(),
     "numpy_random": float(np.random.rand()), "random": random.random(),
+    "nnlib": sorted(module.__file__ for name, module in sys.modules.items() if name.split(".")[0] == "nnlib"),
 }))
 '''
 
 
 def _setup_cell():
-    cell = new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt")
+    cell = new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt\nfrom nnlib.activations import relu")
     cell.metadata.update({"editable": False, "deletable": False,
                           "nbgrader": {"grade": False, "grade_id": "setup", "locked": True, "schema_version": 3,
                                        "solution": False}})
@@ -93,8 +94,11 @@ def test_a_forked_kernel_runs_confined_and_set_up_as_a_kernel_started_as_a_new_i
     for name, namespace in forked["namespaces"].items():
         assert namespace != own[name], f"the forked kernel shares the grader's {name} namespace"
     assert forked["pid"] < 10, "its own pid namespace"
-    for key in ("cwd", "path", "env", "limits", "modules", "flags", "argv", "tmp"):
+    for key in ("cwd", "path", "env", "limits", "modules", "flags", "argv", "tmp", "nnlib"):
         assert forked[key] == started[key], key
+    assert forked["nnlib"] and all(path.startswith(str(runtime)) for path in forked["nnlib"]), \
+        "the kernel imports the student's nnlib from the release, never the reference"
+
     # Its files and pipes (ZeroMQ's sockets and event descriptors vary with the client's timing):
     # the standard output and error the kernel captures, and nothing of the template's. Its
     # standard input is /dev/null, where jupyter_client gives a new interpreter a pipe it never writes.
@@ -106,7 +110,7 @@ def test_a_forked_kernel_runs_confined_and_set_up_as_a_kernel_started_as_a_new_i
     assert forked["random"] != second["random"]
 
 
-def test_the_template_imports_the_libraries_but_never_the_chapter_nnlib(runtime):
+def test_the_template_imports_the_libraries_but_never_nnlib(runtime):
     assert (runtime / "nnlib").is_dir()
     assert template_modules(("warnings", "numpy", "matplotlib.pyplot", "nnlib.layers", "nnlib"), runtime) == \
         ("warnings", "numpy", "matplotlib.pyplot")
