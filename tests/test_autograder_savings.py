@@ -149,7 +149,8 @@ def test_a_teaching_cell_that_changes_an_object_a_running_cell_reads_is_kept():
 
 VARIANTS = {
     "every saving": Savings(),
-    "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, quick_feedback=False),
+    "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, fork_kernel=False,
+                     quick_feedback=False),
     "teaching cells run": Savings(skip_teaching=False),
 }
 # The hostile batch's limits, with shorter waits for the cells that loop.
