@@ -25,7 +25,11 @@ kernel left (``autograder.deferred``), and kills it all.
   readable by its owner only), the notebook is run again without one (so without the
   process limit); once that works, the process's later kernels run without one too.
 - Reusing a kernel between submissions would let one student's code change another's
-  results, so only the imports of the *worker* are reused, never the kernel. A warm kernel
+  results, so only the imports of the *worker* are reused, never the kernel; a forked kernel
+  (``Savings.fork_kernel``, ``autograder.template``) is a new process forked from a template
+  that imported the libraries once and never ran student code. The first forked kernel of a
+  runner is on trial: if it cannot be forked or does not answer, the notebook runs again in
+  a kernel started as a new interpreter, and so do the later ones. A warm kernel
   (``Savings.warm_kernel``) is started for the next notebook while the current one runs,
   and serves that notebook only; one started for another kind of notebook (other limits,
   another chapter) is discarded unused.

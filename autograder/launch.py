@@ -15,6 +15,9 @@
   IPython's completer engine (jedi) made to fail, so neither loads: grading uses neither. The wrapper enters through the kernel manager
   (``GradingKernelManager.wrapper``), which also gives the connection file to a kernel with
   a user id of its own.
+- A forked kernel (``Savings.fork_kernel``): the sandbox's first process is a *holder*
+  that only waits, and ``locate`` has the template (``autograder.template``) fork the
+  kernel into the holder's sandbox; the holder outlives the kernel as a keeper does.
 - In the sandbox, the first process is a *keeper* that starts the kernel and outlives it:
   bubblewrap ends the sandbox, and every process in it, when its first process ends, and
   the copies of the kernel made for the hidden tests must outlive a kernel that dies. So
