@@ -25,7 +25,11 @@ kernel left (``autograder.deferred``), and kills it all.
   readable by its owner only), the notebook is run again without one (so without the
   process limit); once that works, the process's later kernels run without one too.
 - Reusing a kernel between submissions would let one student's code change another's
-  results, so only the imports of the *worker* are reused, never the kernel. A warm kernel
+  results, so only the imports of the *worker* are reused, never the kernel; a forked kernel
+  (``Savings.fork_kernel``, ``autograder.template``) is a new process forked from a template
+  that imported the libraries once and never ran student code. The first forked kernel of a
+  runner is on trial: if it cannot be forked or does not answer, the notebook runs again in
+  a kernel started as a new interpreter, and so do the later ones. A warm kernel
   (``Savings.warm_kernel``) is started for the next notebook while the current one runs,
   and serves that notebook only; one started for another kind of notebook (other limits,
   another chapter) is discarded unused.
@@ -42,7 +46,7 @@ import shutil
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -63,6 +67,7 @@ from autograder.launch import (GradingKernelManager, kernel_env, kernel_manager,
 from autograder.limits import Limits
 from autograder.sandbox import Sandbox
 from autograder.savings import Savings
+from autograder.template import KernelTemplate, TemplateError, template_modules
 
 __all__ = ["KernelRunner"]
 
@@ -73,7 +78,9 @@ class _Plan:
     kernel (so a warm kernel started for one serves the next).
 
     hidden: the number of hidden regions (one reserve process and two named pipes each).
-    modules: what the kernel imports before it answers (the setup cell's; warm kernels only).
+    modules: what the kernel imports before it answers (the setup cell's; warm or forked
+    kernels only).
+    forked: fork the kernel from a template (``Savings.fork_kernel``), where it can be.
     """
 
     runtime: Path
@@ -82,6 +89,7 @@ class _Plan:
     hidden: int
     lean: bool
     modules: tuple[str, ...]
+    forked: bool = False
 
 
 @dataclass
@@ -97,6 +105,7 @@ class _Kernel:
     log: _LogTail
     group: KernelCgroup | None = None
     error: str | None = None
+    forked: bool = False
 
 
 class KernelRunner:
@@ -106,6 +115,10 @@ class KernelRunner:
     own_uids: whether kernels run under a user id of their own here: None until a kernel
     has tried, True once one started with it, False after one could not start with it.
     warm: the kernel started for the next notebook, if any (``Savings.warm_kernel``).
+    template: the kernel template of the last forked kernel's kind (``Savings.fork_kernel``).
+    forking: whether forked kernels work here: None until one has tried, True once one
+    answered, False after one could not be forked or did not answer (later kernels then
+    start as new interpreters). forked: the last notebook's kernel was forked.
     """
 
     def __init__(self, confinement: Confinement | None = None) -> None:
@@ -113,6 +126,9 @@ class KernelRunner:
         self.own_uids: bool | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.warm: _Kernel | None = None
+        self.template: KernelTemplate | None = None
+        self.forking: bool | None = None
+        self.forked = False
 
     def close(self) -> None:
         if self.loop is not None and not self.loop.is_closed():
@@ -121,6 +137,9 @@ class KernelRunner:
                 self.warm = None
             self.loop.close()
         self.loop = None
+        if self.template is not None:
+            self.template.close()
+            self.template = None
 
     def __enter__(self) -> KernelRunner:
         return self
@@ -138,10 +157,19 @@ class KernelRunner:
         ``lean_kernel`` leaves the debugger and jedi out of the kernel.
         """
         regions = hidden_regions(nb)
+        forked = savings.fork_kernel and savings.lean_kernel
         plan = _Plan(Path(runtime).resolve(), limits, figures, len(regions), savings.lean_kernel,
-                     setup_modules(nb) if savings.warm_kernel else ())
+                     setup_modules(nb) if savings.warm_kernel or forked else (), forked)
         cells = copy.deepcopy(nb.cells)
         execution = self._run_to_completion(lambda warm: self._run(nb, plan, regions, skip, warm and savings.warm_kernel))
+        if self.forked and self.forking is None:
+            self.forking = not execution.error
+            if execution.error:
+                # The first forked kernel did not answer: start this notebook's, and the later
+                # ones, as new interpreters.
+                nb.cells = copy.deepcopy(cells)
+                plan = replace(plan, forked=False)
+                execution = self._run_to_completion(lambda warm: self._run(nb, plan, regions, skip, False))
         if execution.kernel_uid is None or self.own_uids is not None:
             return execution
         if not execution.error:
@@ -185,13 +213,38 @@ class KernelRunner:
             startup.append(setup_code(pipes.folder, plan.hidden))
         if plan.modules:
             startup.append(preimport_code(plan.modules))
-        km = kernel_manager(scratch, confinement, plan.figures, startup, lean=plan.lean)
-        kernel = _Kernel(plan, scratch, pipes, confinement, km, _LogTail())
+        template = self._template(plan) if confinement.kernel_uid is not None else None
+        km = kernel_manager(scratch, confinement, plan.figures, startup, lean=plan.lean, template=template)
+        kernel = _Kernel(plan, scratch, pipes, confinement, km, _LogTail(), forked=km.template is not None)
         kernel.error = await _start(km, plan.runtime, scratch / "work", kernel.log)
+        if kernel.error is not None and kernel.forked:
+            # The template could not fork it: from now on, kernels start as new interpreters.
+            self.forking = False
+            await _discard(kernel)
+            return await self._launch(plan)
         if kernel.error is None:
             process = getattr(km.provisioner, "process", None)
             kernel.group = self.confinement.cpu_quota(getattr(process, "pid", None), plan.limits.cpus)
+            if kernel.group is not None and kernel.forked and km.kernel_process is not None:
+                kernel.group.add_tree(km.kernel_process.pid)
         return kernel
+
+    def _template(self, plan: _Plan) -> KernelTemplate | None:
+        """The kernel template for ``plan``, started here if the last one was of another kind;
+        None where kernels are not forked (see ``forking``)."""
+        if not (plan.forked and plan.lean and self.forking is not False):
+            return None
+        modules = template_modules(plan.modules, plan.runtime)
+        if self.template is not None and (self.template.modules != modules or self.template.process.poll() is not None):
+            self.template.close()
+            self.template = None
+        if self.template is None:
+            try:
+                self.template = KernelTemplate(modules, kernel_env(plan.runtime, plan.runtime))
+            except (TemplateError, OSError):
+                self.forking = False
+                return None
+        return self.template
 
     async def _run(self, nb: NotebookNode, plan: _Plan, regions: list[HiddenRegion], skip: frozenset[int],
                    warm: bool) -> Execution:
@@ -201,6 +254,7 @@ class KernelRunner:
             kernel = None
         if kernel is None:
             kernel = await self._launch(plan)
+        self.forked = kernel.forked
         started = time.monotonic()
         limits = plan.limits
         confinement = kernel.confinement
@@ -244,14 +298,15 @@ class KernelRunner:
 async def _start(km: GradingKernelManager, runtime: Path, work: Path, log: _LogTail) -> str | None:
     """Start the kernel in ``work``, its own output going to ``log``; why it could not be
     started, or None."""
+    km.log_fd = log.write_end  # a forked kernel gets it from the template
     try:
         await km.start_kernel(env=kernel_env(runtime, work), cwd=str(work),
                               stdout=log.write_end, stderr=log.write_end)
-    except (RuntimeError, OSError) as exc:
+        await asyncio.to_thread(km.locate)
+    except (RuntimeError, OSError) as exc:  # TemplateError is a RuntimeError
         return f"the kernel could not be started: {exc}"
     finally:
         log.started()
-    await asyncio.to_thread(km.locate)
     return None
 
 

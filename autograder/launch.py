@@ -15,6 +15,9 @@
   IPython's completer engine (jedi) made to fail, so neither loads: grading uses neither. The wrapper enters through the kernel manager
   (``GradingKernelManager.wrapper``), which also gives the connection file to a kernel with
   a user id of its own.
+- A forked kernel (``Savings.fork_kernel``): the sandbox's first process is a *holder*
+  that only waits, and ``locate`` has the template (``autograder.template``) fork the
+  kernel into the holder's sandbox; the holder outlives the kernel as a keeper does.
 - In the sandbox, the first process is a *keeper* that starts the kernel and outlives it:
   bubblewrap ends the sandbox, and every process in it, when its first process ends, and
   the copies of the kernel made for the hidden tests must outlive a kernel that dies. So
@@ -39,6 +42,7 @@ from nbformat import NotebookNode
 
 from autograder.cells import is_code, is_locked, is_test
 from autograder.confinement import KernelConfinement
+from autograder.template import HOLDER, KernelTemplate
 
 __all__ = ["GradingKernelManager", "kernel_manager", "kernel_env", "scratch_folder", "setup_modules",
            "preimport_code"]
@@ -89,6 +93,9 @@ class GradingKernelManager(AsyncKernelManager):
     sandboxed = False
     kernel_uid: int | None = None
     kernel_process: psutil.Process | None = None
+    template: KernelTemplate | None = None  # fork the kernel from it (sandboxed only)
+    kernel_argv: list[str] = []
+    log_fd = -1
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
@@ -98,13 +105,18 @@ class GradingKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = _kernel_command(self.connection_file, self.figures, self.startup, self.lean)
         command += list(extra_arguments or [])
+        if self.template is not None:
+            # The sandbox holds a holder; the kernel is forked into it by ``locate``.
+            self.kernel_argv = command + _SANDBOXED_KERNEL_OPTIONS
+            return self.wrapper + [sys.executable, "-I", "-S", "-c", HOLDER]
         if self.sandboxed:
             command = [sys.executable, "-I", "-S", "-c", _KEEPER] + command + _SANDBOXED_KERNEL_OPTIONS
         return self.wrapper + command
 
     def locate(self, wait: float = 5.0) -> None:
         """Find the kernel's own process (``kernel_process``), waiting up to ``wait`` seconds
-        for the keeper to start it."""
+        for the keeper to start it; with a template, fork the kernel into the sandbox once its
+        holder is there (``autograder.template.TemplateError`` where it cannot)."""
         started = getattr(self.provisioner, "process", None)
         if started is None:
             return
@@ -116,6 +128,10 @@ class GradingKernelManager(AsyncKernelManager):
             give_up = time.monotonic() + wait
             while time.monotonic() < give_up and started.poll() is None:
                 for keeper in root.children(recursive=True):
+                    if self.template is not None and keeper.cmdline()[1:5] == ["-I", "-S", "-c", HOLDER]:
+                        self.kernel_process = psutil.Process(self.template.fork(keeper.pid, self.kernel_argv,
+                                                                                self.log_fd))
+                        return
                     if keeper.cmdline()[1:5] == ["-I", "-S", "-c", _KEEPER]:
                         kernels = [p for p in keeper.children() if self.connection_file in p.cmdline()]
                         if kernels:
@@ -146,12 +162,14 @@ class GradingKernelManager(AsyncKernelManager):
 
 
 def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool,
-                   startup: list[str] = (), lean: bool = False) -> GradingKernelManager:
+                   startup: list[str] = (), lean: bool = False,
+                   template: KernelTemplate | None = None) -> GradingKernelManager:
     """The manager of one kernel, talking to it over ipc sockets in ``scratch``.
 
     figures: draw matplotlib figures as PNG outputs (default: figures show as text).
     startup: code the kernel runs before it answers (IPython's exec_lines), in order.
     lean: without debugpy and jedi (``Savings.lean_kernel``).
+    template: fork the (lean, sandboxed) kernel from this template (``Savings.fork_kernel``).
     """
     km = GradingKernelManager(transport="ipc", ip=str(scratch / ".kernel"),
                               connection_file=str(scratch / ".kernel.json"))
@@ -161,6 +179,7 @@ def kernel_manager(scratch: Path, confinement: KernelConfinement, figures: bool,
     km.sandboxed = confinement.sandboxed
     km.kernel_uid = confinement.kernel_uid
     km.wrapper = list(confinement.wrapper)
+    km.template = template if confinement.sandboxed and lean else None
     if confinement.sandboxed:
         # A SIGINT to the process group would also reach bubblewrap, which stops the sandbox;
         # ipykernel takes the interrupt as a message on its control channel instead.

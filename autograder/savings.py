@@ -13,6 +13,10 @@ same scores and statuses.
   submission's own fresh kernel: a kernel never serves two submissions.
 - ``lean_kernel``: the kernel does not import what grading never uses: ipykernel's debugger
   (debugpy) and IPython's completer engine (jedi).
+- ``fork_kernel``: with ``lean_kernel``, in the sandbox with a user id of its own, the kernel
+  is forked from a template process that imported ipykernel and the setup cell's libraries
+  once per worker, and takes on the sandbox's confinement (``autograder.template``). It is
+  still a new process for one submission: nothing of another student's kernel is in it.
 - ``quick_feedback``: the feedback page's markdown and code highlighting are rendered once
   per text, and nbconvert's accessibility pass, which looks for JupyterLab's classes that
   nbgrader's classic template never writes, runs only on pages with images.
@@ -32,4 +36,5 @@ class Savings:
     skip_teaching: bool = True
     warm_kernel: bool = True
     lean_kernel: bool = True
+    fork_kernel: bool = True
     quick_feedback: bool = True

@@ -35,7 +35,8 @@ from autograder.samples import MUTATIONS_DIR, load_mutations, mutation_batch, wr
 from autograder.savings import Savings  # noqa: E402
 
 VARIANTS = {"every saving": Savings(),
-            "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, quick_feedback=False)}
+            "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, fork_kernel=False,
+                     quick_feedback=False)}
 
 
 def _table(out: Path) -> dict[str, tuple]:

@@ -43,7 +43,8 @@ SOURCES = {
 }
 CASES = [pytest.param(kind, chapter, id=f"{kind}-{chapter}")
          for kind, (notebooks, _) in SOURCES.items() for chapter in support.present(notebooks)]
-NO_SAVING = Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, quick_feedback=False)
+NO_SAVING = Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, fork_kernel=False,
+                     quick_feedback=False)
 LIMITS = Limits(cell_timeout=120)
 
 

@@ -175,7 +175,8 @@ def test_a_teaching_cell_kept_by_a_later_reader_keeps_the_teaching_cells_it_need
 
 VARIANTS = {
     "every saving": Savings(),
-    "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, quick_feedback=False),
+    "none": Savings(skip_teaching=False, warm_kernel=False, lean_kernel=False, fork_kernel=False,
+                     quick_feedback=False),
     "teaching cells run": Savings(skip_teaching=False),
 }
 # The hostile batch's limits, with shorter waits for the cells that loop.
