@@ -78,9 +78,10 @@ class _Plan:
     kernel (so a warm kernel started for one serves the next).
 
     hidden: the number of hidden regions (one reserve process and two named pipes each).
-    modules: what the kernel imports before it answers (the setup cell's; warm or forked
-    kernels only).
+    modules: what the kernel imports before it answers (the setup cell's; warm kernels only).
     forked: fork the kernel from a template (``Savings.fork_kernel``), where it can be.
+    libraries: what that template imports besides ipykernel (the setup cell's modules that
+    do not come from the release).
     """
 
     runtime: Path
@@ -90,6 +91,7 @@ class _Plan:
     lean: bool
     modules: tuple[str, ...]
     forked: bool = False
+    libraries: tuple[str, ...] = ()
 
 
 @dataclass
@@ -157,9 +159,12 @@ class KernelRunner:
         ``lean_kernel`` leaves the debugger and jedi out of the kernel.
         """
         regions = hidden_regions(nb)
+        runtime = Path(runtime).resolve()
+        modules = setup_modules(nb)
         forked = savings.fork_kernel and savings.lean_kernel
-        plan = _Plan(Path(runtime).resolve(), limits, figures, len(regions), savings.lean_kernel,
-                     setup_modules(nb) if savings.warm_kernel or forked else (), forked)
+        plan = _Plan(runtime, limits, figures, len(regions), savings.lean_kernel,
+                     modules if savings.warm_kernel else (), forked,
+                     template_modules(modules, runtime) if forked else ())
         cells = copy.deepcopy(nb.cells)
         execution = self._run_to_completion(lambda warm: self._run(nb, plan, regions, skip, warm and savings.warm_kernel))
         if self.forked and self.forking is None:
@@ -234,13 +239,13 @@ class KernelRunner:
         None where kernels are not forked (see ``forking``)."""
         if not (plan.forked and plan.lean and self.forking is not False):
             return None
-        modules = template_modules(plan.modules, plan.runtime)
-        if self.template is not None and (self.template.modules != modules or self.template.process.poll() is not None):
-            self.template.close()
+        template = self.template
+        if template is not None and (template.modules != plan.libraries or template.process.poll() is not None):
+            template.close()
             self.template = None
         if self.template is None:
             try:
-                self.template = KernelTemplate(modules, kernel_env(plan.runtime, plan.runtime))
+                self.template = KernelTemplate(plan.libraries, kernel_env(plan.runtime, plan.runtime))
             except (TemplateError, OSError):
                 self.forking = False
                 return None

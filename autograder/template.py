@@ -18,12 +18,19 @@ forks a child that takes on the holder's confinement, read from ``/proc``: its n
 (pid, network, IPC, host name, and the mount namespace last, which also gives it the
 sandbox's root), working folder, resource limits, environment, supplementary groups, and
 user and group ids, with no capability left (bounding, inheritable, permitted, effective)
-and ``no_new_privs``. Its own child is the kernel: the first process of the sandbox's pid
-namespace adopts it, so the kernel dies with the sandbox, as before. The kernel's standard
-output and error are the log pipe the grader sent along (``SCM_RIGHTS``); every other
-descriptor the template held is closed; ``sys.path`` is that of ``python -c`` with the
-holder's PYTHONPATH; numpy's global random state is seeded afresh (Python's ``random``
-reseeds itself after a fork); then it runs the kernel's own command line.
+and ``no_new_privs``. Its own child is the kernel, a member of the sandbox's pid namespace,
+so the kernel dies with the sandbox, as before (once its parent has left, the template, a
+child subreaper, collects it). The kernel's standard output and error are the log pipe the
+grader sent along (``SCM_RIGHTS``); every other descriptor the template held is closed;
+``sys.path`` is that of ``python -c`` with the holder's PYTHONPATH; numpy's global random
+state, if the template made one, is seeded afresh (Python's ``random`` reseeds itself after
+a fork); then it runs the kernel's own command line.
+
+What still differs from a kernel started as a new interpreter, none of it seen by grading:
+its standard input is /dev/null (jupyter_client gives a new one a pipe it never writes);
+its parent is outside its pid namespace (``os.getppid()`` is 0); its bounding set is empty;
+and matplotlib's configuration folder, read once at import, is the template's, which the
+kernel cannot see.
 
 Only where the grader runs as root and the kernel has a user id of its own: the template
 then has the privileges to enter the namespaces. Elsewhere, or where a fork fails, the
@@ -143,7 +150,7 @@ def become_kernel(request, log, answer):
     os.setresgid(*confinement["gids"])
     os.setresuid(*confinement["uids"])
     drop_capabilities()
-    kernel = os.fork()  # the first child in the sandbox's pid namespace
+    kernel = os.fork()  # setns put its children in the sandbox's pid namespace
     if kernel:
         os.write(answer, str(kernel).encode())
         return
