@@ -42,7 +42,7 @@ from nbformat import NotebookNode
 
 from autograder.cells import is_code, is_locked, is_test
 from autograder.confinement import KernelConfinement
-from autograder.template import HOLDER, KernelTemplate
+from autograder.template import HOLDER, KernelTemplate, TemplateError
 
 __all__ = ["GradingKernelManager", "kernel_manager", "kernel_env", "scratch_folder", "setup_modules",
            "preimport_code"]
@@ -139,7 +139,9 @@ class GradingKernelManager(AsyncKernelManager):
                             return
                 time.sleep(0.005)
         except psutil.Error:
-            return
+            pass
+        if self.template is not None and self.kernel_process is None:
+            raise TemplateError(f"no holder to fork the kernel into appeared within {wait:g} s")
 
     async def _async_is_alive(self) -> bool:
         """Is the kernel's own process still running (not only the sandbox around it)?"""

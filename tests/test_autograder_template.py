@@ -73,6 +73,17 @@ def _probe(runner: KernelRunner, runtime: Path, fork: bool) -> dict:
     return json.loads(re.sub(r"autograder-kernel-[\w-]+", "SCRATCH", json.dumps(seen)))
 
 
+def _live_processes_of(uid: int, wait: float = 5.0) -> list[psutil.Process]:
+    """Processes of ``uid`` still running (not zombies) after ``wait`` seconds at most."""
+    give_up = time.monotonic() + wait
+    while True:
+        left = [p for p in psutil.process_iter(["uids", "status"])
+                if p.info["uids"] and p.info["uids"].real == uid and p.info["status"] != psutil.STATUS_ZOMBIE]
+        if not left or time.monotonic() > give_up:
+            return left
+        time.sleep(0.1)
+
+
 def _forking_expected(runner: KernelRunner) -> bool:
     """Kernels are forked where the grader runs as root with the sandbox (as .ci/run does)."""
     return runner.confinement.sandbox.available and os.geteuid() == 0
@@ -106,6 +117,7 @@ def test_a_forked_kernel_runs_confined_and_set_up_as_a_kernel_started_as_a_new_i
                                 if fd > 0 and not kind.startswith(("socket:", "anon_inode:")))
     assert files(forked) == files(started)
     assert [kind for fd, kind in forked["fds"] if fd == 0] == ["/dev/null"]
+    assert not _live_processes_of(forked["kernel_uid"]), "the forked kernel, its sandbox and copies are gone"
     assert forked["numpy_random"] != second["numpy_random"], "numpy's global random state is seeded afresh"
     assert forked["random"] != second["random"]
 
@@ -172,6 +184,22 @@ def test_a_forked_kernel_that_never_answers_has_its_notebook_run_again_as_a_new_
     with KernelRunner() as runner:
         nb = new_notebook(cells=[_setup_cell(), new_code_cell("print('ran')")])
         execution = runner.run(nb, runtime, Limits(startup_timeout=20), savings=Savings(warm_kernel=False))
+        assert _forking_expected(runner)
+        assert execution.error is None and runner.forking is False and not runner.forked
+        assert nb.cells[1].outputs[0]["text"] == "ran\n"
+
+
+def test_a_sandbox_whose_holder_never_appears_gets_a_kernel_started_as_a_new_interpreter(runtime, monkeypatch):
+    """``locate`` looks for the holder by its command line: where it never finds one (here,
+    because the sandbox runs another program), the kernel still starts, unforked, even after
+    forked kernels have worked, and forking stops."""
+    import autograder.launch
+
+    monkeypatch.setattr(autograder.launch, "HOLDER", "not the holder's program")
+    with KernelRunner() as runner:
+        runner.forking = runner.own_uids = True  # past both trials
+        nb = new_notebook(cells=[_setup_cell(), new_code_cell("print('ran')")])
+        execution = runner.run(nb, runtime, Limits(startup_timeout=10), savings=Savings(warm_kernel=False))
         assert _forking_expected(runner)
         assert execution.error is None and runner.forking is False and not runner.forked
         assert nb.cells[1].outputs[0]["text"] == "ran\n"
