@@ -1,7 +1,7 @@
 """The kernel template: a process that imports the kernel's libraries once, and forks each kernel.
 
 Starting a kernel means starting Python, importing ipykernel and the setup cell's libraries
-(numpy, matplotlib): about three quarters of a second of CPU, the largest cost of grading a
+(numpy, matplotlib): about 0.6 s of CPU (measured), the largest cost of grading a
 notebook. A ``KernelTemplate`` (``Savings.fork_kernel``) pays it once per worker: a fresh
 interpreter (never a fork of the grader, which holds hidden tests) imports ipykernel without
 its debugger and completer engine, and the setup cell's modules that do not come from the
@@ -28,7 +28,8 @@ a fork); then it runs the kernel's own command line.
 
 What still differs from a kernel started as a new interpreter, none of it seen by grading:
 its standard input is /dev/null (jupyter_client gives a new one a pipe it never writes);
-its parent is outside its pid namespace (``os.getppid()`` is 0); its bounding set is empty;
+its parent is outside its pid namespace (``os.getppid()`` is 0); its command line in ``/proc``
+is the template's; its bounding set is empty;
 and matplotlib's configuration folder, read once at import, is the template's, which the
 kernel cannot see.
 
